@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* maps.h - the maps of the moat datapath; the daemon fills them */
+#ifndef MOAT_BPF_MAPS_H
+#define MOAT_BPF_MAPS_H
+
+/*
+ * Sizes are upper bounds the daemon refuses to exceed; it counts what it
+ * had to refuse. The learned-address hash is preallocated so that a lookup
+ * never races an allocation and an update never fails for lack of memory
+ * once the daemon has started.
+ */
+#define MOAT_LEARNED_MAX 65536
+#define MOAT_CIDR_MAX 16384
+#define MOAT_PORTS_MAX 16384
+#define MOAT_UPSTREAMS_MAX 16
+#define MOAT_INBOUND_MAX 16384
+#define MOAT_FRAGS_MAX 4096
+#define MOAT_SEEN_MAX 8192
+#define MOAT_EVENTS_BYTES (1 << 20)
+
+/* Addresses learned from allowed DNS answers, folded with the CIDR rules. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MOAT_LEARNED_MAX);
+	__type(key, struct moat_addr_key);
+	__type(value, struct moat_entry);
+} moat_learned SEC(".maps");
+
+/* CIDR rules; each prefix's entry is the union of the rules containing it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MOAT_CIDR_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct moat_lpm_key);
+	__type(value, struct moat_entry);
+} moat_cidr SEC(".maps");
+
+/* Members of the interned port sets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MOAT_PORTS_MAX);
+	__type(key, struct moat_port_key);
+	__type(value, __u8);
+} moat_ports SEC(".maps");
+
+/* Upstream resolvers the proxy's marked sockets may reach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MOAT_UPSTREAMS_MAX);
+	__type(key, struct moat_upstream_key);
+	__type(value, __u8);
+} moat_upstreams SEC(".maps");
+
+/* Flows that remote peers opened to this host, recorded at ingress. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_INBOUND_MAX);
+	__type(key, struct moat_flow_key);
+	__type(value, __u8);
+} moat_inbound SEC(".maps");
+
+/* Datagrams whose first fragment was allowed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_FRAGS_MAX);
+	__type(key, struct moat_frag_key);
+	__type(value, struct moat_frag_verdict);
+} moat_frags SEC(".maps");
+
+/* When each (socket, flow, action) last produced an event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_SEEN_MAX);
+	__type(key, struct moat_seen_key);
+	__type(value, __u64);
+} moat_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MOAT_EVENTS_BYTES);
+} moat_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MOAT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} moat_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct moat_budget);
+} moat_budget SEC(".maps");
+
+#endif /* MOAT_BPF_MAPS_H */

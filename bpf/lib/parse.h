@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* parse.h - read the headers of one packet into a struct moat_packet */
+#ifndef MOAT_BPF_PARSE_H
+#define MOAT_BPF_PARSE_H
+
+/* UAPI macros that vmlinux.h, being types only, does not carry. */
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define ETH_P_IPV6 0x86DD
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+#define IP6_OFFSET 0xfff8
+#define IP6_MF 0x0001
+#define NEXTHDR_HOP 0
+#define NEXTHDR_ROUTING 43
+#define NEXTHDR_FRAGMENT 44
+#define NEXTHDR_AUTH 51
+#define NEXTHDR_DEST 60
+#define IPPROTO_ICMPV6 58
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
+
+/* Two stacked tags (802.1ad outer, 802.1Q inner) is what QinQ uses. */
+#define MOAT_VLAN_MAX 2
+/* More extension headers than this is not a packet any stack sends. */
+#define MOAT_EXTHDR_MAX 8
+
+enum moat_frag {
+	MOAT_FRAG_NONE,
+	MOAT_FRAG_FIRST, /* offset 0, more fragments follow */
+	MOAT_FRAG_LATER, /* no transport header in this fragment */
+};
+
+/* What parsing found; a non-zero status ends parsing. */
+enum moat_parse_status {
+	MOAT_PARSE_OK,
+	MOAT_PARSE_ARP,
+	MOAT_PARSE_NON_IP,
+	MOAT_PARSE_MALFORMED,
+};
+
+struct moat_packet {
+	__u8 daddr[MOAT_ADDR_LEN];
+	__u8 saddr[MOAT_ADDR_LEN];
+	__u16 dport; /* host order; 0 without ports */
+	__u16 sport;
+	__u16 icmp_id;
+	__u8 proto;
+	__u8 family; /* 4 or 6 */
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 hop_limit;
+	__u8 frag; /* enum moat_frag */
+	__u8 routing_left; /* IPv6 routing header segments left */
+	__u32 frag_id;
+};
+
+/*
+ * Set before load: false for interfaces without a link-layer header
+ * (WireGuard, tun), where a packet starts at its IP header.
+ */
+const volatile bool moat_has_l2 = true;
+
+static __always_inline void moat_map_v4(__u8 *dst, __be32 addr)
+{
+	__builtin_memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(dst + 12, &addr, 4);
+}
+
+/*
+ * The EtherType comes from the frame, never from skb->protocol: a packet
+ * socket chooses skb->protocol freely and could otherwise dress an IP frame
+ * as something the classifier lets pass.
+ */
+static __always_inline int moat_parse_l2(struct __sk_buff *skb, __u32 *off,
+					 __u16 *ethertype)
+{
+	struct vlan_hdr vlan;
+	struct ethhdr eth;
+	int i;
+
+	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
+		return MOAT_PARSE_MALFORMED;
+	*ethertype = bpf_ntohs(eth.h_proto);
+	*off = sizeof(eth);
+
+	for (i = 0; i < MOAT_VLAN_MAX; i++) {
+		if (*ethertype != ETH_P_8021Q && *ethertype != ETH_P_8021AD)
+			break;
+		if (bpf_skb_load_bytes(skb, *off, &vlan, sizeof(vlan)))
+			return MOAT_PARSE_MALFORMED;
+		*ethertype = bpf_ntohs(vlan.h_vlan_encapsulated_proto);
+		*off += sizeof(vlan);
+	}
+
+	if (*ethertype == ETH_P_8021Q || *ethertype == ETH_P_8021AD)
+		return MOAT_PARSE_MALFORMED; /* deeper than we look */
+	if (*ethertype == ETH_P_ARP)
+		return MOAT_PARSE_ARP;
+	if (*ethertype != ETH_P_IP && *ethertype != ETH_P_IPV6)
+		return MOAT_PARSE_NON_IP;
+	return MOAT_PARSE_OK;
+}
+
+/* Without a link-layer header the IP version nibble names the protocol. */
+static __always_inline int moat_parse_l3_only(struct __sk_buff *skb,
+					      __u16 *ethertype)
+{
+	__u8 first;
+
+	if (bpf_skb_load_bytes(skb, 0, &first, 1))
+		return MOAT_PARSE_MALFORMED;
+	if (first >> 4 == 4)
+		*ethertype = ETH_P_IP;
+	else if (first >> 4 == 6)
+		*ethertype = ETH_P_IPV6;
+	else
+		return MOAT_PARSE_NON_IP;
+	return MOAT_PARSE_OK;
+}
+
+static __always_inline int moat_parse_ipv4(struct __sk_buff *skb, __u32 *off,
+					   struct moat_packet *pkt)
+{
+	struct iphdr ip;
+	__u16 frag_off;
+
+	if (bpf_skb_load_bytes(skb, *off, &ip, sizeof(ip)))
+		return MOAT_PARSE_MALFORMED;
+	if (ip.version != 4 || ip.ihl < 5)
+		return MOAT_PARSE_MALFORMED;
+
+	pkt->family = 4;
+	pkt->proto = ip.protocol;
+	pkt->hop_limit = ip.ttl;
+	moat_map_v4(pkt->daddr, ip.daddr);
+	moat_map_v4(pkt->saddr, ip.saddr);
+
+	frag_off = bpf_ntohs(ip.frag_off);
+	if (frag_off & IP_OFFSET)
+		pkt->frag = MOAT_FRAG_LATER;
+	else if (frag_off & IP_MF)
+		pkt->frag = MOAT_FRAG_FIRST;
+	pkt->frag_id = bpf_ntohs(ip.id);
+
+	*off += ip.ihl * 4;
+	return MOAT_PARSE_OK;
+}
+
+/* One extension header: returns its length, or 0 when it ends the chain. */
+static __always_inline int moat_parse_exthdr(struct __sk_buff *skb, __u32 off,
+					     struct moat_packet *pkt)
+{
+	struct frag_hdr frag;
+	__u8 hdr[4];
+	__u16 frag_off;
+
+	switch (pkt->proto) {
+	case NEXTHDR_HOP:
+	case NEXTHDR_DEST:
+		if (bpf_skb_load_bytes(skb, off, hdr, 2))
+			return -1;
+		pkt->proto = hdr[0];
+		return (hdr[1] + 1) * 8;
+	case NEXTHDR_ROUTING:
+		if (bpf_skb_load_bytes(skb, off, hdr, 4))
+			return -1;
+		pkt->proto = hdr[0];
+		pkt->routing_left |= hdr[3];
+		return (hdr[1] + 1) * 8;
+	case NEXTHDR_AUTH:
+		if (bpf_skb_load_bytes(skb, off, hdr, 2))
+			return -1;
+		pkt->proto = hdr[0];
+		return (hdr[1] + 2) * 4;
+	case NEXTHDR_FRAGMENT:
+		if (bpf_skb_load_bytes(skb, off, &frag, sizeof(frag)))
+			return -1;
+		pkt->proto = frag.nexthdr;
+		frag_off = bpf_ntohs(frag.frag_off);
+		if (frag_off & IP6_OFFSET)
+			pkt->frag = MOAT_FRAG_LATER;
+		else if (frag_off & IP6_MF)
+			pkt->frag = MOAT_FRAG_FIRST;
+		pkt->frag_id = bpf_ntohl(frag.identification);
+		return sizeof(frag);
+	}
+	return 0;
+}
+
+static __always_inline int moat_parse_ipv6(struct __sk_buff *skb, __u32 *off,
+					   struct moat_packet *pkt)
+{
+	struct ipv6hdr ip6;
+	int i, len;
+
+	if (bpf_skb_load_bytes(skb, *off, &ip6, sizeof(ip6)))
+		return MOAT_PARSE_MALFORMED;
+	if (ip6.version != 6)
+		return MOAT_PARSE_MALFORMED;
+
+	pkt->family = 6;
+	pkt->proto = ip6.nexthdr;
+	pkt->hop_limit = ip6.hop_limit;
+	__builtin_memcpy(pkt->daddr, &ip6.daddr, MOAT_ADDR_LEN);
+	__builtin_memcpy(pkt->saddr, &ip6.saddr, MOAT_ADDR_LEN);
+	*off += sizeof(ip6);
+
+	for (i = 0; i < MOAT_EXTHDR_MAX; i++) {
+		/* A later fragment's next header is not at this offset. */
+		if (pkt->frag == MOAT_FRAG_LATER)
+			return MOAT_PARSE_OK;
+		len = moat_parse_exthdr(skb, *off, pkt);
+		if (len < 0)
+			return MOAT_PARSE_MALFORMED;
+		if (len == 0)
+			return MOAT_PARSE_OK;
+		*off += len;
+	}
+	return MOAT_PARSE_MALFORMED; /* a chain longer than any stack sends */
+}
+
+/*
+ * A first fragment must carry the whole transport header: a TCP header
+ * split across fragments would let its ports hide in a later fragment
+ * (the tiny-fragment attack of RFC 1858).
+ */
+static __always_inline int moat_parse_l4(struct __sk_buff *skb, __u32 off,
+					 struct moat_packet *pkt)
+{
+	struct tcphdr tcp;
+	struct udphdr udp;
+	__u8 icmp[8];
+
+	if (pkt->frag == MOAT_FRAG_LATER)
+		return MOAT_PARSE_OK;
+
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+		if (bpf_skb_load_bytes(skb, off, &tcp, sizeof(tcp)))
+			return MOAT_PARSE_MALFORMED;
+		if (tcp.doff < 5)
+			return MOAT_PARSE_MALFORMED;
+		pkt->sport = bpf_ntohs(tcp.source);
+		pkt->dport = bpf_ntohs(tcp.dest);
+		pkt->tcp_flags = ((__u8 *)&tcp)[13];
+		break;
+	case IPPROTO_UDP:
+		if (bpf_skb_load_bytes(skb, off, &udp, sizeof(udp)))
+			return MOAT_PARSE_MALFORMED;
+		pkt->sport = bpf_ntohs(udp.source);
+		pkt->dport = bpf_ntohs(udp.dest);
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (bpf_skb_load_bytes(skb, off, icmp, sizeof(icmp)))
+			return MOAT_PARSE_MALFORMED;
+		pkt->icmp_type = icmp[0];
+		pkt->icmp_code = icmp[1];
+		pkt->icmp_id = (__u16)icmp[4] << 8 | icmp[5];
+		break;
+	}
+	return MOAT_PARSE_OK;
+}
+
+static __always_inline int moat_parse(struct __sk_buff *skb,
+				      struct moat_packet *pkt)
+{
+	__u16 ethertype = 0;
+	__u32 off = 0;
+	int status;
+
+	if (moat_has_l2)
+		status = moat_parse_l2(skb, &off, &ethertype);
+	else
+		status = moat_parse_l3_only(skb, &ethertype);
+	if (status != MOAT_PARSE_OK)
+		return status;
+
+	if (ethertype == ETH_P_IP)
+		status = moat_parse_ipv4(skb, &off, pkt);
+	else
+		status = moat_parse_ipv6(skb, &off, pkt);
+	if (status != MOAT_PARSE_OK)
+		return status;
+
+	return moat_parse_l4(skb, off, pkt);
+}
+
+#endif /* MOAT_BPF_PARSE_H */

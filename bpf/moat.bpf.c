@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* moat.bpf.c - the egress classifier and its ingress companion */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "moat.h"
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/verdict.h"
+#include "lib/events.h"
+
+/*
+ * TC_ACT_UNSPEC lets a packet go on to the next filter on the hook, so an
+ * allowed packet still meets whatever else the host runs there; a dropped
+ * one ends with TC_ACT_SHOT.
+ */
+#define TC_ACT_UNSPEC (-1)
+#define TC_ACT_SHOT 2
+
+#define ICMP_DEST_UNREACH 3
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+#define ICMP_ECHOREPLY 0
+#define ICMP_ECHO 8
+#define ICMPV6_PARAMPROB 4
+#define ICMPV6_ECHO_REQUEST 128
+#define ICMPV6_ECHO_REPLY 129
+#define ICMPV6_MLD_QUERY 130
+#define ICMPV6_MLD_DONE 132
+#define ICMPV6_MLD2_REPORT 143
+#define NDISC_ROUTER_SOLICITATION 133
+#define NDISC_REDIRECT 137
+
+/* Set before load: report what would be blocked, drop nothing. */
+const volatile bool moat_audit = false;
+
+static __always_inline bool moat_icmp_is_control(__u8 type)
+{
+	/* Errors about packets this host received; the kernel sends them. */
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAMETERPROB;
+}
+
+static __always_inline bool moat_icmp6_is_control(const struct moat_packet *pkt)
+{
+	__u8 type = pkt->icmp_type;
+
+	if (type >= 1 && type <= ICMPV6_PARAMPROB)
+		return true; /* errors, Packet Too Big among them */
+	/*
+	 * Neighbour discovery (RFC 4861): receivers discard these unless the
+	 * hop limit is 255, which proves they never left the link.
+	 */
+	if (type >= NDISC_ROUTER_SOLICITATION && type <= NDISC_REDIRECT)
+		return pkt->hop_limit == 255;
+	/* MLD reports keep multicast snooping switches delivering NDP. */
+	if ((type >= ICMPV6_MLD_QUERY && type <= ICMPV6_MLD_DONE) ||
+	    type == ICMPV6_MLD2_REPORT)
+		return pkt->daddr[0] == 0xff;
+	return false;
+}
+
+/*
+ * Traffic a host needs to stay on its link, whatever the policy. DHCP
+ * clients send from ports below 1024, which only root can bind.
+ */
+static __always_inline bool moat_is_control(const struct moat_packet *pkt)
+{
+	switch (pkt->proto) {
+	case IPPROTO_ICMP:
+		return moat_icmp_is_control(pkt->icmp_type);
+	case IPPROTO_ICMPV6:
+		return moat_icmp6_is_control(pkt);
+	case IPPROTO_UDP:
+		if (pkt->family == 4)
+			return pkt->sport == 68 && pkt->dport == 67;
+		return pkt->sport == 546 && pkt->dport == 547;
+	case IPPROTO_IGMP:
+		return pkt->family == 4 && (pkt->daddr[12] & 0xf0) == 0xe0;
+	}
+	return false;
+}
+
+static __always_inline bool moat_is_upstream(struct __sk_buff *skb,
+					     const struct moat_packet *pkt)
+{
+	struct moat_upstream_key key = {};
+
+	if (skb->mark != MOAT_SOCK_MARK)
+		return false;
+	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
+		return false;
+
+	__builtin_memcpy(key.addr, pkt->daddr, MOAT_ADDR_LEN);
+	key.port = pkt->dport;
+	return bpf_map_lookup_elem(&moat_upstreams, &key) != NULL;
+}
+
+/* The inbound-flow key of a packet, seen from this host. */
+static __always_inline void moat_flow_key_of(const struct moat_packet *pkt,
+					     const __u8 *raddr, __u16 rport,
+					     __u16 lport,
+					     struct moat_flow_key *key)
+{
+	__builtin_memcpy(key->raddr, raddr, MOAT_ADDR_LEN);
+	key->proto = pkt->proto;
+	key->rport = rport;
+	key->lport = lport;
+}
+
+/*
+ * A reply on a flow that a remote peer opened (an SSH session into a
+ * self-hosted runner, a published container port). The ingress program
+ * recorded the flow when the peer opened it. The limit this implies: a
+ * process that accepts connections can talk to whoever connects.
+ */
+static __always_inline bool moat_is_inbound_reply(const struct moat_packet *pkt)
+{
+	struct moat_flow_key key = {};
+
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		moat_flow_key_of(pkt, pkt->daddr, pkt->dport, pkt->sport, &key);
+		break;
+	case IPPROTO_ICMP:
+		if (pkt->icmp_type != ICMP_ECHOREPLY)
+			return false;
+		moat_flow_key_of(pkt, pkt->daddr, pkt->icmp_id, 0, &key);
+		break;
+	case IPPROTO_ICMPV6:
+		if (pkt->icmp_type != ICMPV6_ECHO_REPLY)
+			return false;
+		moat_flow_key_of(pkt, pkt->daddr, pkt->icmp_id, 0, &key);
+		break;
+	default:
+		return false;
+	}
+	return bpf_map_lookup_elem(&moat_inbound, &key) != NULL;
+}
+
+static __always_inline void moat_frag_key_of(const struct moat_packet *pkt,
+					     struct moat_frag_key *key)
+{
+	__builtin_memcpy(key->saddr, pkt->saddr, MOAT_ADDR_LEN);
+	__builtin_memcpy(key->daddr, pkt->daddr, MOAT_ADDR_LEN);
+	key->id = pkt->frag_id;
+	key->proto = pkt->proto;
+}
+
+/* A later fragment has no ports: it follows its first fragment. */
+static __always_inline void
+moat_decide_later_fragment(const struct moat_packet *pkt,
+			   struct moat_decision *d)
+{
+	struct moat_frag_key key = {};
+	struct moat_frag_verdict *v;
+
+	moat_frag_key_of(pkt, &key);
+	v = bpf_map_lookup_elem(&moat_frags, &key);
+	if (v)
+		moat_decide_as(d, MOAT_ACTION_ALLOWED, v->reason, v->rule);
+	else
+		moat_decide_as(d, MOAT_ACTION_BLOCKED, MOAT_REASON_FRAGMENT,
+			       MOAT_RULE_NONE);
+}
+
+static __always_inline void
+moat_remember_first_fragment(const struct moat_packet *pkt,
+			     const struct moat_decision *d)
+{
+	struct moat_frag_verdict v = { .rule = d->rule, .reason = d->reason };
+	struct moat_frag_key key = {};
+
+	if (pkt->frag != MOAT_FRAG_FIRST || d->action != MOAT_ACTION_ALLOWED)
+		return;
+	moat_frag_key_of(pkt, &key);
+	bpf_map_update_elem(&moat_frags, &key, &v, BPF_ANY);
+}
+
+static __always_inline void moat_decide_egress(struct __sk_buff *skb,
+					       const struct moat_packet *pkt,
+					       struct moat_decision *d)
+{
+	/*
+	 * A routing header with hops left sends the packet on to an address
+	 * this classifier never sees; no stack a CI job runs needs that.
+	 */
+	if (pkt->routing_left) {
+		moat_decide_as(d, MOAT_ACTION_BLOCKED, MOAT_REASON_ROUTING_HDR,
+			       MOAT_RULE_NONE);
+		return;
+	}
+	if (pkt->frag == MOAT_FRAG_LATER) {
+		moat_decide_later_fragment(pkt, d);
+		return;
+	}
+	if (moat_is_control(pkt)) {
+		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_CONTROL,
+			       MOAT_RULE_NONE);
+		return;
+	}
+	if (moat_is_upstream(skb, pkt)) {
+		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_UPSTREAM,
+			       MOAT_RULE_NONE);
+		return;
+	}
+
+	moat_decide_policy(pkt->daddr, pkt->dport, pkt->proto, d);
+	if (d->action != MOAT_ACTION_ALLOWED && moat_is_inbound_reply(pkt))
+		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_INBOUND,
+			       MOAT_RULE_NONE);
+	moat_remember_first_fragment(pkt, d);
+}
+
+static __always_inline void moat_decide_unparsed(int status,
+						 struct moat_decision *d)
+{
+	if (status == MOAT_PARSE_ARP)
+		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_CONTROL,
+			       MOAT_RULE_NONE);
+	else if (status == MOAT_PARSE_NON_IP)
+		moat_decide_as(d, MOAT_ACTION_BLOCKED, MOAT_REASON_NON_IP,
+			       MOAT_RULE_NONE);
+	else
+		moat_decide_as(d, MOAT_ACTION_BLOCKED, MOAT_REASON_MALFORMED,
+			       MOAT_RULE_NONE);
+}
+
+static __always_inline int moat_conclude(struct __sk_buff *skb,
+					 const struct moat_packet *pkt,
+					 struct moat_decision *d)
+{
+	if (d->action == MOAT_ACTION_BLOCKED && moat_audit)
+		d->action = MOAT_ACTION_WOULD_BLOCK;
+
+	if (d->action == MOAT_ACTION_ALLOWED)
+		moat_count(MOAT_STAT_PACKETS_ALLOWED);
+	else if (d->action == MOAT_ACTION_BLOCKED)
+		moat_count(MOAT_STAT_PACKETS_BLOCKED);
+	else
+		moat_count(MOAT_STAT_PACKETS_WOULD_BLOCK);
+
+	moat_emit(skb, pkt, d);
+	return d->action == MOAT_ACTION_BLOCKED ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int moat_tc_egress(struct __sk_buff *skb)
+{
+	struct moat_packet pkt = {};
+	struct moat_decision d;
+	int status;
+
+	status = moat_parse(skb, &pkt);
+	if (status == MOAT_PARSE_OK)
+		moat_decide_egress(skb, &pkt, &d);
+	else
+		moat_decide_unparsed(status, &d);
+
+	return moat_conclude(skb, &pkt, &d);
+}
+
+/*
+ * Flows a peer opens: a TCP SYN without ACK, a UDP datagram, an echo
+ * request. UDP has no handshake, so replies to this host's own datagrams
+ * are recorded too; those flows were allowed on the way out already.
+ */
+static __always_inline void moat_record_inbound(const struct moat_packet *pkt)
+{
+	struct moat_flow_key key = {};
+	__u8 one = 1;
+
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+		if ((pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) !=
+		    TCP_FLAG_SYN)
+			return;
+		moat_flow_key_of(pkt, pkt->saddr, pkt->sport, pkt->dport, &key);
+		break;
+	case IPPROTO_UDP:
+		moat_flow_key_of(pkt, pkt->saddr, pkt->sport, pkt->dport, &key);
+		break;
+	case IPPROTO_ICMP:
+		if (pkt->icmp_type != ICMP_ECHO)
+			return;
+		moat_flow_key_of(pkt, pkt->saddr, pkt->icmp_id, 0, &key);
+		break;
+	case IPPROTO_ICMPV6:
+		if (pkt->icmp_type != ICMPV6_ECHO_REQUEST)
+			return;
+		moat_flow_key_of(pkt, pkt->saddr, pkt->icmp_id, 0, &key);
+		break;
+	default:
+		return;
+	}
+
+	/* A lookup first: most packets belong to flows already recorded. */
+	if (!bpf_map_lookup_elem(&moat_inbound, &key))
+		bpf_map_update_elem(&moat_inbound, &key, &one, BPF_NOEXIST);
+}
+
+SEC("tc")
+int moat_tc_ingress(struct __sk_buff *skb)
+{
+	struct moat_packet pkt = {};
+
+	if (moat_parse(skb, &pkt) == MOAT_PARSE_OK &&
+	    pkt.frag != MOAT_FRAG_LATER)
+		moat_record_inbound(&pkt);
+	return TC_ACT_UNSPEC;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

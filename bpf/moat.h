@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* moat.h - the one definition of what the BPF programs and the daemon share */
+#ifndef MOAT_H
+#define MOAT_H
+
+/*
+ * The BPF side includes vmlinux.h first; userspace gets the same types
+ * from <linux/types.h>. Only fixed-width kernel types are used here so
+ * that both sides lay the structures out identically, and the
+ * _Static_asserts at the end hold the sizes still.
+ */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/*
+ * Every address is stored as 16 bytes. IPv4 addresses are IPv4-mapped IPv6
+ * addresses (::ffff:a.b.c.d, RFC 4291 2.5.5.2) and an IPv4 prefix of length
+ * n is the mapped prefix of length 96 + n, so one set of maps and one lookup
+ * path serve both families.
+ */
+#define MOAT_ADDR_LEN 16
+#define MOAT_V4_PREFIX_BASE 96
+
+/*
+ * The socket mark of the DNS proxy's upstream sockets. The NAT redirect
+ * skips packets with this mark and the classifier lets them reach the
+ * configured upstream resolvers only. Setting a socket mark needs
+ * CAP_NET_ADMIN, so unprivileged code cannot forge it.
+ */
+#define MOAT_SOCK_MARK 0x6d6f6174U /* "moat" */
+
+/* Port set identifiers: 0 and 1 are fixed, the rest are interned sets. */
+#define MOAT_PORTSET_NONE 0
+#define MOAT_PORTSET_ALL 1
+
+/* No rule: the decision was not made by a policy rule. */
+#define MOAT_RULE_NONE 0xffffffffu
+
+/* Action reported with a decision; the audit log's "action" key. */
+enum moat_action {
+	MOAT_ACTION_ALLOWED = 1,
+	MOAT_ACTION_BLOCKED = 2,
+	MOAT_ACTION_WOULD_BLOCK = 3, /* audit mode: blocked, but let through */
+};
+
+/* Why the classifier decided as it did. Append only; never renumber. */
+enum moat_reason {
+	MOAT_REASON_RULE = 1, /* an allow entry covers the packet */
+	MOAT_REASON_DENY_RULE = 2, /* a deny entry covers the packet */
+	MOAT_REASON_NO_RULE = 3, /* nothing allows the address */
+	MOAT_REASON_PORT = 4, /* address allowed, port or protocol not */
+	MOAT_REASON_UPSTREAM = 5, /* the proxy's own upstream query */
+	MOAT_REASON_INBOUND = 6, /* reply on a connection a peer opened */
+	MOAT_REASON_CONTROL = 7, /* ARP, NDP, MLD, IGMP, DHCP, ICMP errors */
+	MOAT_REASON_MALFORMED = 8, /* header truncated or inconsistent */
+	MOAT_REASON_FRAGMENT = 9, /* fragment of a datagram not allowed */
+	MOAT_REASON_NON_IP = 10, /* an L2 protocol that is not ARP or IP */
+	MOAT_REASON_ROUTING_HDR = 11, /* IPv6 routing header with hops left */
+};
+
+/* Event flags. */
+#define MOAT_EVENT_F_SYN 0x01 /* a TCP connection start */
+#define MOAT_EVENT_F_FRAGMENT 0x02 /* a non-first fragment */
+
+/* Value of the learned-address and CIDR maps. */
+struct moat_entry {
+	__u32 allow_set; /* port set that is allowed */
+	__u32 deny_set; /* port set that is denied; wins over allow_set */
+	__u32 allow_rule; /* rule behind allow_set, or MOAT_RULE_NONE */
+	__u32 deny_rule; /* rule behind deny_set, or MOAT_RULE_NONE */
+};
+
+/* Key of the learned-address hash: one exact address. */
+struct moat_addr_key {
+	__u8 addr[MOAT_ADDR_LEN];
+};
+
+/* Key of the CIDR trie. */
+struct moat_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[MOAT_ADDR_LEN];
+};
+
+/* Key of the port-set map: one (set, port, protocol) member. */
+struct moat_port_key {
+	__u32 set;
+	__u16 port; /* host byte order */
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+/* Key of the upstream-resolver map. */
+struct moat_upstream_key {
+	__u8 addr[MOAT_ADDR_LEN];
+	__u16 port; /* host byte order */
+	__u8 pad[2];
+};
+
+/*
+ * Key of the inbound-flow map: a flow a remote peer opened, as seen from
+ * this host's replies (remote address and port, local port). For ICMP echo
+ * the remote port is the echo identifier and the local port is 0.
+ */
+struct moat_flow_key {
+	__u8 raddr[MOAT_ADDR_LEN];
+	__u16 rport;
+	__u16 lport;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+/* Key of the fragment map: one datagram's fragments. */
+struct moat_frag_key {
+	__u8 saddr[MOAT_ADDR_LEN];
+	__u8 daddr[MOAT_ADDR_LEN];
+	__u32 id;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+/* Key of the event rate limiter. */
+struct moat_seen_key {
+	__u64 cookie;
+	__u8 daddr[MOAT_ADDR_LEN];
+	__u16 dport;
+	__u16 sport;
+	__u8 proto;
+	__u8 action;
+	__u8 pad[2];
+};
+
+/* One packet verdict, sent through the ring buffer. */
+struct moat_event {
+	__u64 boot_ns; /* bpf_ktime_get_boot_ns() */
+	__u64 cookie; /* socket cookie, 0 when the packet has no socket */
+	__u8 daddr[MOAT_ADDR_LEN];
+	__u8 saddr[MOAT_ADDR_LEN];
+	__u16 dport; /* host byte order; ICMP: type << 8 | code */
+	__u16 sport;
+	__u32 rule; /* rule id, or MOAT_RULE_NONE */
+	__u32 ifindex;
+	__u8 proto; /* IP protocol number */
+	__u8 action; /* enum moat_action */
+	__u8 reason; /* enum moat_reason */
+	__u8 flags; /* MOAT_EVENT_F_* */
+	__u8 pad[8];
+};
+
+/* Per-CPU counters; the stats event at shutdown sums them. */
+enum moat_stat {
+	MOAT_STAT_PACKETS_ALLOWED,
+	MOAT_STAT_PACKETS_BLOCKED,
+	MOAT_STAT_PACKETS_WOULD_BLOCK,
+	MOAT_STAT_EVENTS_SENT,
+	MOAT_STAT_EVENTS_LOST, /* ring buffer full */
+	MOAT_STAT_EVENTS_SUPPRESSED, /* over the per-CPU event budget */
+	MOAT_STAT_MAX,
+};
+
+/* Value of the fragment map: how the datagram's first fragment fared. */
+struct moat_frag_verdict {
+	__u32 rule;
+	__u8 reason;
+	__u8 pad[3];
+};
+
+/* Per-CPU token bucket that bounds the event rate. */
+struct moat_budget {
+	__u64 tokens;
+	__u64 last_ns;
+};
+
+_Static_assert(sizeof(struct moat_entry) == 16, "moat_entry layout");
+_Static_assert(sizeof(struct moat_lpm_key) == 20, "moat_lpm_key layout");
+_Static_assert(sizeof(struct moat_port_key) == 8, "moat_port_key layout");
+_Static_assert(sizeof(struct moat_upstream_key) == 20, "upstream layout");
+_Static_assert(sizeof(struct moat_flow_key) == 24, "moat_flow_key layout");
+_Static_assert(sizeof(struct moat_frag_key) == 40, "moat_frag_key layout");
+_Static_assert(sizeof(struct moat_seen_key) == 32, "moat_seen_key layout");
+_Static_assert(sizeof(struct moat_event) == 72, "moat_event layout");
+_Static_assert(sizeof(struct moat_frag_verdict) == 8, "frag verdict layout");
+
+#endif /* MOAT_H */
