@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* audit.c - the NDJSON audit log: one event a line, written as it happens */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "dns.h"
+#include "json.h"
+#include "log.h"
+
+struct audit {
+	int fd; /* -1: count only */
+	char *path;
+	struct json_writer w;
+	uint64_t write_errors;
+};
+
+uint64_t audit_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void audit_format_time(uint64_t realtime_ns, char *buf, size_t len)
+{
+	time_t secs = (time_t)(realtime_ns / 1000000000ULL);
+	unsigned int usecs = (unsigned int)(realtime_ns % 1000000000ULL / 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, usecs);
+}
+
+const char *proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "ipv6-icmp";
+	}
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+int audit__open(struct audit **out, const char *path)
+{
+	struct audit *a = calloc(1, sizeof(*a));
+	int err;
+
+	if (!a)
+		return -ENOMEM;
+	a->fd = -1;
+	json_writer_init(&a->w);
+	if (path) {
+		/* Appended, never truncated: a restart must not erase a run. */
+		a->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			     0640);
+		if (a->fd < 0) {
+			err = -errno;
+			pr_err("audit log '%s': cannot open: %s", path,
+			       errstr(err));
+			audit__close(a);
+			return err;
+		}
+		a->path = strdup(path);
+	}
+	*out = a;
+	return 0;
+}
+
+void audit__close(struct audit *a)
+{
+	if (!a)
+		return;
+	if (a->fd >= 0)
+		close(a->fd);
+	json_writer_free(&a->w);
+	free(a->path);
+	free(a);
+}
+
+uint64_t audit__write_errors(const struct audit *a)
+{
+	return a->write_errors;
+}
+
+static void begin_event(struct audit *a, uint64_t realtime_ns,
+			const char *event, const char *action)
+{
+	char ts[40];
+
+	audit_format_time(realtime_ns, ts, sizeof(ts));
+	json_writer_reset(&a->w);
+	json_w_object_begin(&a->w);
+	json_w_string(&a->w, "ts", ts);
+	json_w_string(&a->w, "event", event);
+	json_w_string(&a->w, "action", action);
+}
+
+/*
+ * One write() per line with O_APPEND: a line is in the file, whole, before
+ * the next event happens, and a crash loses nothing already written.
+ */
+static int end_event(struct audit *a)
+{
+	size_t done = 0;
+	ssize_t n;
+	int err;
+
+	json_w_object_end(&a->w);
+	err = json_writer_finish(&a->w);
+	if (err || a->fd < 0)
+		goto out;
+	while (done < a->w.len) {
+		n = write(a->fd, a->w.buf + done, a->w.len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+out:
+	if (err && !a->write_errors++)
+		pr_warn("audit log '%s': cannot write: %s; counting lost lines",
+			a->path ? a->path : "-", errstr(err));
+	return err;
+}
+
+int audit__start(struct audit *a, const char *mode, const char *ifname, int pid)
+{
+	begin_event(a, audit_now(), "start", NULL);
+	json_w_string(&a->w, "version", MOAT_VERSION);
+	json_w_string(&a->w, "mode", mode);
+	json_w_string(&a->w, "interface", ifname);
+	json_w_int(&a->w, "pid", pid);
+	return end_event(a);
+}
+
+static void write_answers(struct audit *a, const uint8_t (*answers)[ADDR_LEN],
+			  size_t count)
+{
+	char text[ADDR_TEXT_MAX];
+	size_t i;
+
+	json_w_array_begin(&a->w, "answers");
+	for (i = 0; i < count; i++)
+		json_w_string(&a->w, NULL,
+			      addr_format(answers[i], text, sizeof(text)));
+	json_w_array_end(&a->w);
+}
+
+int audit__dns(struct audit *a, const struct audit_dns *ev)
+{
+	char type[16], client[ADDR_TEXT_MAX];
+
+	begin_event(a, audit_now(), "dns", ev->action);
+	json_w_string(&a->w, "qname", ev->qname);
+	json_w_string(&a->w, "qtype",
+		      dns_type_name(ev->qtype, type, sizeof(type)));
+	write_answers(a, ev->answers, ev->nanswers);
+	json_w_string(&a->w, "rule", ev->rule);
+	json_w_string(&a->w, "rcode", ev->rcode);
+	if (ev->via)
+		json_w_string(&a->w, "via", ev->via);
+	if (ev->client)
+		json_w_string(&a->w, "client",
+			      endpoint_format(ev->client, client,
+					      sizeof(client)));
+	json_w_string(&a->w, "transport", ev->tcp ? "tcp" : "udp");
+	return end_event(a);
+}
+
+int audit__connect(struct audit *a, const struct audit_connect *ev)
+{
+	char dst[ADDR_TEXT_MAX], src[ADDR_TEXT_MAX], proto[8];
+
+	begin_event(a, ev->realtime_ns, "connect", ev->action);
+	json_w_string(&a->w, "dst_ip",
+		      addr_format(ev->daddr, dst, sizeof(dst)));
+	if (ev->icmp_type >= 0) {
+		json_w_null(&a->w, "dst_port");
+		json_w_int(&a->w, "icmp_type", ev->icmp_type);
+		json_w_int(&a->w, "icmp_code", ev->icmp_code);
+	} else {
+		json_w_uint(&a->w, "dst_port", ev->dport);
+	}
+	json_w_string(&a->w, "proto",
+		      proto_name(ev->proto, proto, sizeof(proto)));
+	json_w_string(&a->w, "host", ev->host);
+	json_w_string(&a->w, "rule", ev->rule);
+	json_w_string(&a->w, "reason", ev->reason);
+	json_w_string(&a->w, "src_ip",
+		      addr_format(ev->saddr, src, sizeof(src)));
+	if (ev->icmp_type < 0)
+		json_w_uint(&a->w, "src_port", ev->sport);
+	json_w_uint(&a->w, "cookie", ev->cookie);
+	return end_event(a);
+}
+
+int audit__stats(struct audit *a, const struct audit_counter *counters,
+		 size_t count)
+{
+	size_t i;
+
+	begin_event(a, audit_now(), "stats", NULL);
+	for (i = 0; i < count; i++)
+		json_w_uint(&a->w, counters[i].name, counters[i].value);
+	return end_event(a);
+}

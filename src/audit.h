@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* audit.h - the NDJSON audit log: one event a line, written as it happens */
+#ifndef MOAT_AUDIT_H
+#define MOAT_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct audit;
+
+/* The contract's action values. */
+#define AUDIT_ALLOWED "allowed"
+#define AUDIT_BLOCKED "blocked"
+#define AUDIT_WOULD_BLOCK "would_block"
+
+struct audit_dns {
+	const char *action;
+	const char *qname;
+	uint16_t qtype;
+	const char *rcode; /* "NOERROR", "REFUSED", ... */
+	const char *rule; /* NULL: no rule */
+	const char *via; /* the name whose CNAME led here, or NULL */
+	const struct endpoint *client;
+	bool tcp;
+	const uint8_t (*answers)[ADDR_LEN];
+	size_t nanswers;
+};
+
+struct audit_connect {
+	uint64_t realtime_ns; /* when the packet was seen */
+	const char *action;
+	const uint8_t *daddr;
+	const uint8_t *saddr;
+	uint16_t dport;
+	uint16_t sport;
+	uint8_t proto;
+	int icmp_type; /* -1 unless ICMP */
+	int icmp_code;
+	const char *host; /* the name that led to the address, or NULL */
+	const char *rule;
+	const char *reason;
+	uint64_t cookie;
+};
+
+/* A counter the stats event reports. */
+struct audit_counter {
+	const char *name;
+	uint64_t value;
+};
+
+/*
+ * Open (append to) the log; path NULL makes a log that writes nothing but
+ * still counts. Each run begins with a "start" event.
+ */
+int audit__open(struct audit **audit, const char *path);
+void audit__close(struct audit *audit);
+
+int audit__start(struct audit *audit, const char *mode, const char *ifname,
+		 int pid);
+int audit__dns(struct audit *audit, const struct audit_dns *ev);
+int audit__connect(struct audit *audit, const struct audit_connect *ev);
+int audit__stats(struct audit *audit, const struct audit_counter *counters,
+		 size_t count);
+
+/* Lines that could not be written (disk full, say). */
+uint64_t audit__write_errors(const struct audit *audit);
+
+/* "2026-12-03T18:15:00.123456Z" for a CLOCK_REALTIME time in ns. */
+void audit_format_time(uint64_t realtime_ns, char *buf, size_t len);
+
+/* Now, as CLOCK_REALTIME nanoseconds. */
+uint64_t audit_now(void);
+
+/* "tcp", "udp", "icmp", "ipv6-icmp", or the protocol number. */
+const char *proto_name(uint8_t proto, char *buf, size_t len);
+
+#endif /* MOAT_AUDIT_H */

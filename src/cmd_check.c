@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cmd_check.c - `moat check`: validate a policy, explain host verdicts */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+#include "options.h"
+
+static const char check_help[] =
+	"Usage: moat check [POLICY] [HOST...]\n"
+	"\n"
+	"Validate a policy and print, for each HOST (a name or an address),\n"
+	"whether it would be allowed, on which ports, and by which rule.\n"
+	"Exits 0 when the policy is valid, 2 when it or a HOST is not.\n"
+	"\n"
+	"POLICY options:\n"
+	"  --config FILE          JSON policy file\n"
+	"  --allow HOST[:PORTS]   allow a host and every name under it\n"
+	"  --allow-cidr CIDR[:PORTS]\n"
+	"  --deny HOST[:PORTS]    deny rules win over allow rules\n"
+	"  --deny-cidr CIDR[:PORTS]\n"
+	"  --mode enforce|audit\n"
+	"  --upstream ADDR[:PORT]\n"
+	"\n"
+	"Example:\n"
+	"  moat check --allow github.com:443 api.github.com example.org\n";
+
+static void print_ports(const struct policy *p, const struct verdict *v)
+{
+	char allow[512], deny[512];
+
+	portsets__format(p->portsets, v->allow_set, allow, sizeof(allow));
+	if (v->deny_set == MOAT_PORTSET_NONE)
+		printf("allowed, ports %s", allow);
+	else
+		printf("allowed, ports %s except %s", allow,
+		       portsets__format(p->portsets, v->deny_set, deny,
+					sizeof(deny)));
+}
+
+static void print_verdict(const struct policy *p, const char *host,
+			  const struct verdict *v, bool refused)
+{
+	printf("%s: ", host);
+	if (!refused) {
+		print_ports(p, v);
+		printf(" (rule \"%s\")", policy__rule_text(p, v->allow_rule));
+	} else if (v->deny_rule != MOAT_RULE_NONE) {
+		printf("blocked (rule \"%s\")",
+		       policy__rule_text(p, v->deny_rule));
+	} else {
+		printf("blocked (no rule allows it)");
+	}
+	if (refused && p->mode == POLICY_MODE_AUDIT)
+		printf(", let through in audit mode");
+	putchar('\n');
+}
+
+static int check_host(const struct policy *p, const char *host)
+{
+	char name[POLICY_HOST_MAX + 1];
+	uint8_t addr[ADDR_LEN];
+	const char *why;
+	struct verdict v;
+
+	if (!addr_parse(host, addr)) {
+		policy__match_addr(p, addr, &v);
+		print_verdict(p, host, &v,
+			      v.allow_set == MOAT_PORTSET_NONE ||
+				      v.deny_set == MOAT_PORTSET_ALL);
+		return 0;
+	}
+	if (policy_normalise_name(host, name, sizeof(name), &why)) {
+		pr_err("'%s': %s", host, why);
+		return EXIT_USAGE;
+	}
+	policy__match_name(p, name, &v);
+	print_verdict(p, host, &v, verdict_refuses_name(&v));
+	return 0;
+}
+
+static void print_policy(const struct policy *p)
+{
+	uint32_t i;
+
+	printf("policy is valid: %u rules, %s mode\n", p->nrules,
+	       p->mode == POLICY_MODE_AUDIT ? "audit" : "enforce");
+	for (i = 0; i < p->nrules; i++)
+		printf("  %s\n", p->rules[i].text);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct options o;
+	int i, ret;
+
+	ret = options_parse("check", check_help, OPTS_POLICY, argc, argv, &o);
+	if (ret)
+		goto out;
+	if (!o.nargs)
+		print_policy(&o.policy);
+	for (i = 0; i < o.nargs; i++) {
+		int r = check_host(&o.policy, o.args[i]);
+
+		if (r)
+			ret = r;
+	}
+out:
+	options_fini(&o);
+	return ret < 0 ? 0 : ret;
+}

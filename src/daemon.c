@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* daemon.c - `moat start`: set everything up, run, and undo it all */
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "allowlist.h"
+#include "audit.h"
+#include "daemon.h"
+#include "datapath.h"
+#include "inbound.h"
+#include "log.h"
+#include "loop.h"
+#include "netfilter.h"
+#include "netif.h"
+#include "proxy.h"
+#include "runfiles.h"
+#include "subproc.h"
+#include "upstream.h"
+
+struct daemon {
+	struct options *o;
+	struct netif nif;
+	struct loop loop;
+	struct datapath *dp;
+	struct allowlist al;
+	bool al_ready;
+	struct audit *audit;
+	struct proxy *px;
+	int lock_fd;
+	struct run_state state;
+	int sig_fd;
+	struct loop_handler sig_h;
+	int events_fd;
+	struct loop_handler events_h;
+	bool nft_installed;
+	bool attached;
+	bool pid_written;
+	bool stopping;
+	uint64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+};
+
+static const char *const reason_names[] = {
+	[MOAT_REASON_RULE] = "rule",
+	[MOAT_REASON_DENY_RULE] = "deny_rule",
+	[MOAT_REASON_NO_RULE] = "no_rule",
+	[MOAT_REASON_PORT] = "port_not_allowed",
+	[MOAT_REASON_UPSTREAM] = "upstream",
+	[MOAT_REASON_INBOUND] = "inbound_reply",
+	[MOAT_REASON_CONTROL] = "control",
+	[MOAT_REASON_MALFORMED] = "malformed",
+	[MOAT_REASON_FRAGMENT] = "fragment",
+	[MOAT_REASON_NON_IP] = "non_ip",
+	[MOAT_REASON_ROUTING_HDR] = "routing_header",
+};
+
+static const char *reason_name(uint8_t reason)
+{
+	if (reason < sizeof(reason_names) / sizeof(reason_names[0]) &&
+	    reason_names[reason])
+		return reason_names[reason];
+	return "unknown";
+}
+
+static const char *action_name(uint8_t action)
+{
+	switch (action) {
+	case MOAT_ACTION_ALLOWED:
+		return AUDIT_ALLOWED;
+	case MOAT_ACTION_WOULD_BLOCK:
+		return AUDIT_WOULD_BLOCK;
+	default:
+		return AUDIT_BLOCKED;
+	}
+}
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void log_blocked(const struct audit_connect *ac)
+{
+	char dst[ADDR_TEXT_MAX], proto[8];
+
+	pr_info("%s %s %s port %u%s%s (%s)", ac->action,
+		proto_name(ac->proto, proto, sizeof(proto)),
+		addr_format(ac->daddr, dst, sizeof(dst)), ac->dport,
+		ac->host ? " host " : "", ac->host ? ac->host : "", ac->reason);
+}
+
+static int on_datapath_event(void *ctx, const struct moat_event *ev)
+{
+	struct daemon *d = ctx;
+	bool icmp = ev->proto == IPPROTO_ICMP || ev->proto == IPPROTO_ICMPV6;
+	struct audit_connect ac = {
+		.realtime_ns = ev->boot_ns + d->boot_to_real_ns,
+		.action = action_name(ev->action),
+		.daddr = ev->daddr,
+		.saddr = ev->saddr,
+		.dport = ev->dport,
+		.sport = ev->sport,
+		.proto = ev->proto,
+		.icmp_type = icmp ? ev->dport >> 8 : -1,
+		.icmp_code = icmp ? ev->dport & 0xff : -1,
+		.host = allowlist__host_of(&d->al, ev->daddr),
+		.rule = policy__rule_text(&d->o->policy, ev->rule),
+		.reason = reason_name(ev->reason),
+		.cookie = ev->cookie,
+	};
+
+	audit__connect(d->audit, &ac);
+	if (ev->action != MOAT_ACTION_ALLOWED)
+		log_blocked(&ac);
+	return 0;
+}
+
+static void events_ready(struct loop_handler *h, uint32_t events)
+{
+	struct daemon *d = container_of(h, struct daemon, events_h);
+
+	datapath__consume_events(d->dp);
+}
+
+static void signal_ready(struct loop_handler *h, uint32_t events)
+{
+	struct daemon *d = container_of(h, struct daemon, sig_h);
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		pr_info("signal %u: stopping", si.ssi_signo);
+		d->stopping = true;
+	}
+}
+
+/*
+ * Signals are taken through a signalfd from the first step, before any
+ * change to the host, so a SIGTERM during start-up still undoes what was
+ * done so far.
+ */
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sig_fd < 0)
+		return -errno;
+	d->sig_h.fn = signal_ready;
+	return loop__add(&d->loop, d->sig_fd, EPOLLIN, &d->sig_h);
+}
+
+static bool interrupted(struct daemon *d)
+{
+	signal_ready(&d->sig_h, EPOLLIN);
+	return d->stopping;
+}
+
+static int resolve_upstreams(struct daemon *d)
+{
+	struct policy *p = &d->o->policy;
+	char text[ADDR_TEXT_MAX];
+	size_t i;
+	int err;
+
+	if (!p->nupstreams) {
+		err = upstream_detect(p->upstreams, POLICY_UPSTREAMS_MAX,
+				      &p->nupstreams, &d->o->dns_listen);
+		if (err) {
+			pr_err("no upstream resolver in %s; pass --upstream ADDR",
+			       RESOLV_CONF);
+			return err;
+		}
+	}
+	for (i = 0; i < p->nupstreams; i++) {
+		if (!memcmp(&p->upstreams[i], &d->o->dns_listen,
+			    sizeof(struct endpoint))) {
+			pr_err("--upstream %s is moat's own --dns-listen address",
+			       endpoint_format(&p->upstreams[i], text,
+					       sizeof(text)));
+			return -EINVAL;
+		}
+		pr_info("upstream resolver %s",
+			endpoint_format(&p->upstreams[i], text, sizeof(text)));
+	}
+	return 0;
+}
+
+/* Take this namespace's lock, undoing what a killed run left behind. */
+static int take_lock(struct daemon *d)
+{
+	struct run_state stale;
+	pid_t holder = 0;
+	int err;
+
+	d->lock_fd = run_state_lock(&holder, &stale);
+	if (d->lock_fd == -EBUSY) {
+		pr_err("another moat (pid %d) runs in this network namespace; stop it with 'moat stop'",
+		       holder);
+		return -EBUSY;
+	}
+	if (d->lock_fd < 0) {
+		pr_err("state file in %s: %s", MOAT_RUN_DIR,
+		       errstr(d->lock_fd));
+		return d->lock_fd;
+	}
+	if (!stale.pid)
+		return 0;
+
+	pr_warn("moat (pid %d) was killed without cleaning up; taking over its state",
+		stale.pid);
+	if (stale.ifindex == d->nif.ifindex) {
+		/* Our attach replaces its filter in place: no gap. */
+		d->state.created_qdisc = stale.created_qdisc;
+	} else if (stale.ifindex) {
+		err = datapath_detach_link(stale.ifindex, stale.created_qdisc);
+		if (err)
+			pr_warn("link %s: cannot remove the old filter: %s",
+				stale.ifname, errstr(err));
+	}
+	return 0;
+}
+
+static int write_pid_file(struct daemon *d)
+{
+	char buf[32];
+	int err;
+
+	/* A stale ready file must never vouch for this run. */
+	unlink(d->o->ready_file);
+	snprintf(buf, sizeof(buf), "%d\n", getpid());
+	err = runfile_write_atomic(d->o->pid_file, buf);
+	if (err)
+		pr_err("pid file '%s': %s", d->o->pid_file, errstr(err));
+	d->pid_written = !err;
+	return err;
+}
+
+static int open_datapath(struct daemon *d)
+{
+	struct datapath_opts dopts = {
+		.ifindex = d->nif.ifindex,
+		.audit = d->o->policy.mode == POLICY_MODE_AUDIT,
+		.has_l2 = d->nif.has_l2,
+	};
+	int err;
+
+	err = datapath__open(&d->dp, &dopts);
+	if (err)
+		return err;
+	err = datapath__load_policy(d->dp, &d->o->policy);
+	if (err) {
+		pr_err("cannot load the policy into the datapath: %s",
+		       errstr(err));
+		return err;
+	}
+	err = allowlist__init(&d->al, &d->o->policy, d->dp);
+	d->al_ready = !err;
+	return err;
+}
+
+static int start_proxy(struct daemon *d)
+{
+	struct proxy_opts popts = {
+		.listen = d->o->dns_listen,
+		.listen_v6_loopback = true,
+		.upstreams = d->o->policy.upstreams,
+		.nupstreams = d->o->policy.nupstreams,
+		.mode = d->o->policy.mode,
+	};
+
+	return proxy__new(&d->px, &popts, &d->al, d->audit, &d->loop);
+}
+
+static int install_redirect(struct daemon *d)
+{
+	struct redirect_config cfg;
+	char err_text[2048];
+	int err;
+
+	proxy__listen_addrs(d->px, &cfg.listen_v4, &cfg.listen_v6,
+			    &cfg.have_v6);
+	err = netfilter__install(&cfg, err_text, sizeof(err_text));
+	if (err) {
+		pr_err("DNS redirect: %s", err_text);
+		return err;
+	}
+	d->nft_installed = true;
+
+	err = conntrack_flush_dns();
+	if (err < 0)
+		pr_warn("cannot flush DNS flows from conntrack: %s; flows that predate moat may bypass the proxy until they expire",
+			errstr(err));
+	else if (err)
+		pr_info("flushed %d DNS flows that predate moat", err);
+	return 0;
+}
+
+static int open_events(struct daemon *d)
+{
+	int fd = datapath__open_events(d->dp, on_datapath_event, d);
+
+	if (fd < 0) {
+		pr_err("ring buffer: %s", errstr(fd));
+		return fd;
+	}
+	d->events_h.fn = events_ready;
+	return loop__add(&d->loop, fd, EPOLLIN, &d->events_h);
+}
+
+static int attach(struct daemon *d)
+{
+	bool created = false;
+	int err, seeded;
+
+	seeded = inbound_seed(d->dp);
+	if (seeded < 0)
+		pr_warn("cannot read open connections: %s; inbound sessions opened before moat may stall",
+			errstr(seeded));
+	else if (seeded)
+		pr_info("kept %d inbound connections open", seeded);
+
+	err = datapath__attach(d->dp, &created);
+	if (err)
+		return err;
+	d->attached = true;
+	/* A qdisc inherited from a killed run stays ours to remove. */
+	d->state.created_qdisc |= created;
+	return 0;
+}
+
+/*
+ * systemd-resolved may hold answers it got before the redirect; flush
+ * them so that every name is looked up again through the proxy. Its
+ * varlink socket says it runs.
+ */
+static int flush_resolver_cache(struct daemon *d)
+{
+	const char *const argv[] = { "resolvectl", "flush-caches", NULL };
+	struct stat st;
+	char out[256];
+
+	if (stat("/run/systemd/resolve/io.systemd.Resolve", &st))
+		return 0;
+	if (subproc_run(argv, NULL, out, sizeof(out)))
+		pr_warn("resolvectl flush-caches failed: %s; names it cached before moat started may skip the proxy until they expire",
+			out);
+	return 0;
+}
+
+static int mark_ready(struct daemon *d)
+{
+	char buf[32];
+	int err;
+
+	d->state.pid = getpid();
+	d->state.ifindex = d->nif.ifindex;
+	snprintf(d->state.ifname, sizeof(d->state.ifname), "%s", d->nif.name);
+	err = run_state_save(d->lock_fd, &d->state);
+	if (err) {
+		pr_err("state file: %s", errstr(err));
+		return err;
+	}
+	snprintf(buf, sizeof(buf), "pid=%d\n", getpid());
+	err = runfile_write_atomic(d->o->ready_file, buf);
+	if (err)
+		pr_err("ready file '%s': %s", d->o->ready_file, errstr(err));
+	return err;
+}
+
+static int set_up(struct daemon *d)
+{
+	int (*const steps[])(struct daemon *) = {
+		setup_signals,	      resolve_upstreams, take_lock,
+		write_pid_file,	      open_datapath,	 start_proxy,
+		install_redirect,     open_events,	 attach,
+		flush_resolver_cache, mark_ready,
+	};
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		err = steps[i](d);
+		if (err)
+			return err;
+		if (interrupted(d))
+			return -EINTR;
+	}
+	return 0;
+}
+
+static void run(struct daemon *d)
+{
+	int timeout;
+
+	while (!d->stopping) {
+		timeout = proxy__tick(d->px);
+		if (loop__run_once(&d->loop, timeout) < 0)
+			break;
+	}
+}
+
+static void write_stats(struct daemon *d)
+{
+	uint64_t bpf[MOAT_STAT_MAX] = { 0 };
+	struct proxy_stats ps = { 0 };
+	struct audit_counter c[] = {
+		{ "dns_queries", 0 },
+		{ "dns_allowed", 0 },
+		{ "dns_blocked", 0 },
+		{ "dns_would_block", 0 },
+		{ "dns_malformed", 0 },
+		{ "dns_upstream_failures", 0 },
+		{ "dns_mismatched_replies", 0 },
+		{ "dns_overload", 0 },
+		{ "packets_allowed", 0 },
+		{ "packets_blocked", 0 },
+		{ "packets_would_block", 0 },
+		{ "events_sent", 0 },
+		{ "events_lost", 0 },
+		{ "events_suppressed", 0 },
+		{ "addresses_learned", 0 },
+		{ "addresses_refused_full", 0 },
+		{ "log_write_errors", 0 },
+	};
+
+	if (d->px)
+		proxy__stats(d->px, &ps);
+	if (d->dp)
+		datapath__read_stats(d->dp, bpf);
+	c[0].value = ps.queries;
+	c[1].value = ps.allowed;
+	c[2].value = ps.refused;
+	c[3].value = ps.would_block;
+	c[4].value = ps.malformed;
+	c[5].value = ps.upstream_failures;
+	c[6].value = ps.mismatched_replies;
+	c[7].value = ps.overload;
+	c[8].value = bpf[MOAT_STAT_PACKETS_ALLOWED];
+	c[9].value = bpf[MOAT_STAT_PACKETS_BLOCKED];
+	c[10].value = bpf[MOAT_STAT_PACKETS_WOULD_BLOCK];
+	c[11].value = bpf[MOAT_STAT_EVENTS_SENT];
+	c[12].value = bpf[MOAT_STAT_EVENTS_LOST];
+	c[13].value = bpf[MOAT_STAT_EVENTS_SUPPRESSED];
+	c[14].value = d->al.learned;
+	c[15].value = d->al.refused_full;
+	c[16].value = audit__write_errors(d->audit);
+	audit__stats(d->audit, c, sizeof(c) / sizeof(c[0]));
+	if (c[12].value)
+		pr_warn("%llu events were lost: the ring buffer was full",
+			(unsigned long long)c[12].value);
+}
+
+/* Undo in reverse order; each step copes with its setup never running. */
+static void tear_down(struct daemon *d)
+{
+	char err_text[2048];
+	int err;
+
+	if (d->pid_written)
+		unlink(d->o->ready_file);
+	if (d->attached) {
+		err = datapath_detach_link(d->nif.ifindex,
+					   d->state.created_qdisc);
+		if (err)
+			pr_err("link %s: cannot detach the classifier: %s",
+			       d->nif.name, errstr(err));
+	}
+	if (d->nft_installed) {
+		if (netfilter__remove(err_text, sizeof(err_text)))
+			pr_err("DNS redirect: %s", err_text);
+		conntrack_flush_dns();
+	}
+	if (d->dp && d->audit) {
+		datapath__consume_events(d->dp);
+		write_stats(d);
+	}
+	proxy__free(d->px);
+	if (d->al_ready)
+		allowlist__fini(&d->al);
+	datapath__close(d->dp);
+	audit__close(d->audit);
+	if (d->lock_fd >= 0)
+		run_state_release(d->lock_fd);
+	if (d->pid_written)
+		unlink(d->o->pid_file);
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	loop__fini(&d->loop);
+}
+
+int daemon_run(struct options *o)
+{
+	struct daemon d = {
+		.o = o, .lock_fd = -1, .sig_fd = -1, .loop = { .epfd = -1 }
+	};
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	int err;
+
+	if (geteuid() != 0) {
+		pr_err("moat start needs root (CAP_BPF and CAP_NET_ADMIN); run it with sudo");
+		return EXIT_RUNTIME;
+	}
+	log_route_libbpf();
+	d.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	err = netif_resolve(o->interface, &d.nif);
+	if (!err)
+		err = loop__init(&d.loop);
+	if (!err)
+		err = audit__open(&d.audit, o->audit_log);
+	if (!err)
+		audit__start(d.audit,
+			     o->policy.mode == POLICY_MODE_AUDIT ? "audit" :
+								   "enforce",
+			     d.nif.name, getpid());
+	if (!err)
+		err = set_up(&d);
+	if (!err) {
+		pr_info("ready in %llu ms: guarding %s in %s mode",
+			(unsigned long long)(clock_ns(CLOCK_MONOTONIC) - t0) /
+				1000000,
+			d.nif.name,
+			o->policy.mode == POLICY_MODE_AUDIT ? "audit" :
+							      "enforce");
+		run(&d);
+	}
+	tear_down(&d);
+	return err && err != -EINTR ? EXIT_RUNTIME : 0;
+}

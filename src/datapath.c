@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* datapath.c - load the classifier, fill its maps, attach it to a link */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/pkt_cls.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datapath.h"
+#include "log.h"
+#include "moat.skel.h"
+
+/*
+ * moat's filters sit at priority 1, ahead of any other filter, with a
+ * handle of their own: a stale filter left by a killed run is found (and
+ * replaced in place) by these two numbers.
+ */
+#define MOAT_TC_PRIORITY 1
+#define MOAT_TC_HANDLE 0x6d6f6174 /* "moat" */
+
+struct datapath {
+	struct moat_bpf *skel;
+	struct ring_buffer *events;
+	datapath_event_fn event_fn;
+	void *event_ctx;
+	int ifindex;
+	uint32_t portsets_written; /* ids below this are in the map */
+};
+
+int datapath__open(struct datapath **out, const struct datapath_opts *opts)
+{
+	struct datapath *dp;
+	int err;
+
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->ifindex = opts->ifindex;
+	dp->portsets_written = 2; /* the fixed ids have no members */
+
+	dp->skel = moat_bpf__open();
+	if (!dp->skel) {
+		err = -errno;
+		pr_err("BPF object 'moat': cannot open: %s", errstr(err));
+		goto fail;
+	}
+	dp->skel->rodata->moat_audit = opts->audit;
+	dp->skel->rodata->moat_has_l2 = opts->has_l2;
+
+	err = moat_bpf__load(dp->skel);
+	if (err) {
+		pr_err("BPF object 'moat': cannot load: %s%s", errstr(err),
+		       err == -EPERM ?
+			       "; moat needs root (CAP_BPF and CAP_NET_ADMIN)" :
+			       "");
+		goto fail;
+	}
+	*out = dp;
+	return 0;
+
+fail:
+	datapath__close(dp);
+	return err;
+}
+
+void datapath__close(struct datapath *dp)
+{
+	if (!dp)
+		return;
+	ring_buffer__free(dp->events);
+	moat_bpf__destroy(dp->skel);
+	free(dp);
+}
+
+static int map_put(struct bpf_map *map, const void *key, const void *value)
+{
+	int err = bpf_map__update_elem(map, key, bpf_map__key_size(map), value,
+				       bpf_map__value_size(map), BPF_ANY);
+
+	/* A full hash answers -E2BIG; say what it means. */
+	return err == -E2BIG ? -ENOSPC : err;
+}
+
+int datapath__sync_portsets(struct datapath *dp, const struct portsets *ps)
+{
+	uint32_t id, total = portsets__count(ps);
+	uint8_t one = 1;
+	int err;
+
+	for (id = dp->portsets_written; id < total; id++) {
+		const struct port_spec *specs;
+		size_t i, n;
+
+		specs = portsets__members(ps, id, &n);
+		for (i = 0; i < n; i++) {
+			struct moat_port_key key = { .set = id,
+						     .port = specs[i].port,
+						     .proto = specs[i].proto };
+
+			err = map_put(dp->skel->maps.moat_ports, &key, &one);
+			if (err)
+				return err;
+		}
+		dp->portsets_written = id + 1;
+	}
+	return 0;
+}
+
+void verdict_to_entry(const struct verdict *v, struct moat_entry *e)
+{
+	e->allow_set = v->allow_set;
+	e->deny_set = v->deny_set;
+	e->allow_rule = v->allow_rule;
+	e->deny_rule = v->deny_rule;
+}
+
+/*
+ * The trie holds one entry per rule prefix, each the union of every rule
+ * containing it: a longest-prefix lookup then sees all rules that cover
+ * the address, never only the most specific one.
+ */
+static int load_cidrs(struct datapath *dp, const struct policy *p)
+{
+	struct moat_lpm_key key;
+	struct moat_entry entry;
+	struct verdict v;
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct rule *r = &p->rules[i];
+
+		if (r->kind != RULE_CIDR)
+			continue;
+		policy__match_prefix(p, &r->cidr, &v);
+		verdict_to_entry(&v, &entry);
+		key.prefixlen = r->cidr.prefixlen;
+		memcpy(key.addr, r->cidr.addr, ADDR_LEN);
+		err = map_put(dp->skel->maps.moat_cidr, &key, &entry);
+		if (err) {
+			pr_err("rule '%s': cannot store it in the datapath: %s",
+			       r->text, errstr(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int load_upstreams(struct datapath *dp, const struct policy *p)
+{
+	uint8_t one = 1;
+	size_t i;
+	int err;
+
+	for (i = 0; i < p->nupstreams; i++) {
+		struct moat_upstream_key key = { .port = p->upstreams[i].port };
+
+		memcpy(key.addr, p->upstreams[i].addr, ADDR_LEN);
+		err = map_put(dp->skel->maps.moat_upstreams, &key, &one);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int datapath__load_policy(struct datapath *dp, const struct policy *p)
+{
+	int err;
+
+	err = datapath__sync_portsets(dp, p->portsets);
+	if (!err)
+		err = load_cidrs(dp, p);
+	if (!err)
+		err = load_upstreams(dp, p);
+	return err;
+}
+
+int datapath__put_learned(struct datapath *dp, const uint8_t *addr,
+			  const struct moat_entry *entry)
+{
+	return map_put(dp->skel->maps.moat_learned, addr, entry);
+}
+
+int datapath__put_inbound(struct datapath *dp, const struct moat_flow_key *key)
+{
+	uint8_t one = 1;
+
+	return map_put(dp->skel->maps.moat_inbound, key, &one);
+}
+
+static int attach_one(struct bpf_tc_hook *hook, enum bpf_tc_attach_point point,
+		      const struct bpf_program *prog)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MOAT_TC_HANDLE,
+		    .priority = MOAT_TC_PRIORITY,
+		    .prog_fd = bpf_program__fd(prog),
+		    .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	hook->attach_point = point;
+	err = bpf_tc_attach(hook, &opts);
+	if (err)
+		pr_err("link %d: cannot attach %s: %s", hook->ifindex,
+		       bpf_program__name(prog), errstr(err));
+	return err;
+}
+
+int datapath__attach(struct datapath *dp, bool *created_qdisc)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int err;
+
+	/* An existing clsact qdisc is someone's; -EEXIST says so. */
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		pr_err("link %d: cannot add the clsact qdisc: %s", dp->ifindex,
+		       errstr(err));
+		return err;
+	}
+	*created_qdisc = !err;
+
+	/* Ingress first: replies the egress side may need are recorded. */
+	err = attach_one(&hook, BPF_TC_INGRESS,
+			 dp->skel->progs.moat_tc_ingress);
+	if (!err)
+		err = attach_one(&hook, BPF_TC_EGRESS,
+				 dp->skel->progs.moat_tc_egress);
+	if (err)
+		datapath_detach_link(dp->ifindex, *created_qdisc);
+	return err;
+}
+
+static int detach_one(int ifindex, enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MOAT_TC_HANDLE,
+		    .priority = MOAT_TC_PRIORITY);
+	int err = bpf_tc_detach(&hook, &opts);
+
+	/* Already gone, or the qdisc with it: nothing left to do. */
+	return err == -ENOENT || err == -EINVAL ? 0 : err;
+}
+
+int datapath_detach_link(int ifindex, bool destroy_qdisc)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int err, err2;
+
+	err = detach_one(ifindex, BPF_TC_EGRESS);
+	err2 = detach_one(ifindex, BPF_TC_INGRESS);
+	if (!err)
+		err = err2;
+	if (destroy_qdisc) {
+		err2 = bpf_tc_hook_destroy(&hook);
+		if (!err && err2 != -ENOENT && err2 != -EINVAL)
+			err = err2;
+	}
+	return err;
+}
+
+bool datapath_link_has_filter(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MOAT_TC_HANDLE,
+		    .priority = MOAT_TC_PRIORITY);
+
+	return bpf_tc_query(&hook, &opts) == 0;
+}
+
+int datapath__prog_fd(struct datapath *dp, enum datapath_prog prog)
+{
+	return bpf_program__fd(prog == DATAPATH_PROG_EGRESS ?
+				       dp->skel->progs.moat_tc_egress :
+				       dp->skel->progs.moat_tc_ingress);
+}
+
+static int ringbuf_sample(void *ctx, void *data, size_t len)
+{
+	struct datapath *dp = ctx;
+
+	if (len < sizeof(struct moat_event))
+		return 0;
+	return dp->event_fn(dp->event_ctx, data);
+}
+
+int datapath__open_events(struct datapath *dp, datapath_event_fn fn, void *ctx)
+{
+	dp->event_fn = fn;
+	dp->event_ctx = ctx;
+	dp->events = ring_buffer__new(bpf_map__fd(dp->skel->maps.moat_events),
+				      ringbuf_sample, dp, NULL);
+	if (!dp->events)
+		return -errno;
+	return ring_buffer__epoll_fd(dp->events);
+}
+
+int datapath__consume_events(struct datapath *dp)
+{
+	return dp->events ? ring_buffer__consume(dp->events) : 0;
+}
+
+int datapath__read_stats(struct datapath *dp, uint64_t stats[MOAT_STAT_MAX])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *values;
+	uint32_t key;
+	int cpu, err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	values = calloc((size_t)ncpus, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	for (key = 0; key < MOAT_STAT_MAX && !err; key++) {
+		stats[key] = 0;
+		err = bpf_map__lookup_elem(dp->skel->maps.moat_stats, &key,
+					   sizeof(key), values,
+					   sizeof(*values) * (size_t)ncpus, 0);
+		for (cpu = 0; !err && cpu < ncpus; cpu++)
+			stats[key] += values[cpu];
+	}
+	free(values);
+	return err;
+}

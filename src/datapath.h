@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* datapath.h - load the classifier, fill its maps, attach it to a link */
+#ifndef MOAT_DATAPATH_H
+#define MOAT_DATAPATH_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "moat.h"
+#include "policy.h"
+
+struct datapath;
+
+struct datapath_opts {
+	int ifindex;
+	bool audit; /* report what would be blocked, drop nothing */
+	bool has_l2; /* the link's packets start with an Ethernet header */
+};
+
+/* Open and load the BPF object; nothing is attached yet. */
+int datapath__open(struct datapath **dp, const struct datapath_opts *opts);
+
+/* Detach what datapath__attach() attached, and free everything. */
+void datapath__close(struct datapath *dp);
+
+/*
+ * Write the static part of a policy: its port sets, its CIDR rules and its
+ * upstream resolvers. Call before datapath__attach(), so the classifier
+ * never runs on half-filled maps.
+ */
+int datapath__load_policy(struct datapath *dp, const struct policy *p);
+
+/* Write the port sets interned since the last call. */
+int datapath__sync_portsets(struct datapath *dp, const struct portsets *ps);
+
+/* Allow or refuse an exact address; -ENOSPC when the map is full. */
+int datapath__put_learned(struct datapath *dp, const uint8_t *addr,
+			  const struct moat_entry *entry);
+
+/* Let replies on a flow a remote peer opened pass (see moat.bpf.c). */
+int datapath__put_inbound(struct datapath *dp, const struct moat_flow_key *key);
+
+/*
+ * Attach the egress classifier and the ingress recorder to the link,
+ * replacing in one step any left by a run that was killed. Records in
+ * *created_qdisc whether moat created the clsact qdisc.
+ */
+int datapath__attach(struct datapath *dp, bool *created_qdisc);
+
+/* Detach moat's filters from a link; drop the qdisc too if moat made it. */
+int datapath_detach_link(int ifindex, bool destroy_qdisc);
+
+/* Is a moat filter attached to the link's egress hook? */
+bool datapath_link_has_filter(int ifindex);
+
+typedef int (*datapath_event_fn)(void *ctx, const struct moat_event *ev);
+
+/* Deliver ring-buffer events to fn; returns a pollable fd or -errno. */
+int datapath__open_events(struct datapath *dp, datapath_event_fn fn, void *ctx);
+/* Hand every waiting event to fn; returns how many or -errno. */
+int datapath__consume_events(struct datapath *dp);
+
+/* The per-CPU counters, summed. */
+int datapath__read_stats(struct datapath *dp, uint64_t stats[MOAT_STAT_MAX]);
+
+enum datapath_prog {
+	DATAPATH_PROG_EGRESS,
+	DATAPATH_PROG_INGRESS,
+};
+
+/* A program's fd, for BPF_PROG_TEST_RUN in tests and benchmarks. */
+int datapath__prog_fd(struct datapath *dp, enum datapath_prog prog);
+
+/* A verdict as the classifier's maps store it. */
+void verdict_to_entry(const struct verdict *v, struct moat_entry *e);
+
+#endif /* MOAT_DATAPATH_H */

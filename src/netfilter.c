@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* netfilter.c - send every DNS query of this host to moat's proxy */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "moat.h"
+#include "netfilter.h"
+#include "subproc.h"
+
+/*
+ * One nft transaction: declaring the table first makes the delete succeed
+ * whether or not a table survived an earlier run, and the new table
+ * replaces it with no moment in between. The output hook sees every query
+ * this host sends, to any resolver, including systemd-resolved's stub at
+ * 127.0.0.53; the proxy's own upstream sockets carry MOAT_SOCK_MARK and
+ * pass untouched.
+ */
+static int build_ruleset(const struct redirect_config *cfg, char *buf,
+			 size_t len)
+{
+	char v4[ADDR_TEXT_MAX], v6[ADDR_TEXT_MAX];
+	int n;
+
+	endpoint_format(&cfg->listen_v4, v4, sizeof(v4));
+	endpoint_format(&cfg->listen_v6, v6, sizeof(v6));
+	n = snprintf(
+		buf, len,
+		"table inet " MOAT_NFT_TABLE "\n"
+		"delete table inet " MOAT_NFT_TABLE "\n"
+		"table inet " MOAT_NFT_TABLE " {\n"
+		"\tchain dns_redirect {\n"
+		"\t\ttype nat hook output priority -100; policy accept;\n"
+		"\t\tmeta mark 0x%08x return\n"
+		"\t\tmeta nfproto ipv4 udp dport 53 dnat ip to %s\n"
+		"\t\tmeta nfproto ipv4 tcp dport 53 dnat ip to %s\n"
+		"%s%s%s%s%s"
+		"\t}\n"
+		"}\n",
+		MOAT_SOCK_MARK, v4, v4,
+		cfg->have_v6 ?
+			"\t\tmeta nfproto ipv6 udp dport 53 dnat ip6 to " :
+			"",
+		cfg->have_v6 ? v6 : "",
+		cfg->have_v6 ?
+			"\n\t\tmeta nfproto ipv6 tcp dport 53 dnat ip6 to " :
+			"",
+		cfg->have_v6 ? v6 : "", cfg->have_v6 ? "\n" : "");
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int run_nft(const char *const argv[], const char *input, char *err,
+		   size_t err_len)
+{
+	char output[2048];
+	int status;
+
+	status = subproc_run(argv, input, output, sizeof(output));
+	if (status == -ENOENT) {
+		snprintf(err, err_len,
+			 "nft not found; install the nftables package");
+		return -ENOENT;
+	}
+	if (status < 0) {
+		snprintf(err, err_len, "cannot run nft: %s", strerror(-status));
+		return status;
+	}
+	if (status) {
+		snprintf(err, err_len, "nft failed: %s", output);
+		return -EIO;
+	}
+	return 0;
+}
+
+int netfilter__install(const struct redirect_config *cfg, char *err,
+		       size_t err_len)
+{
+	const char *const argv[] = { "nft", "-f", "-", NULL };
+	char ruleset[2048];
+	int ret;
+
+	ret = build_ruleset(cfg, ruleset, sizeof(ruleset));
+	if (ret)
+		return ret;
+	return run_nft(argv, ruleset, err, err_len);
+}
+
+int netfilter__remove(char *err, size_t err_len)
+{
+	const char *const argv[] = { "nft", "-f", "-", NULL };
+
+	if (!netfilter__present())
+		return 0;
+	return run_nft(argv, "delete table inet " MOAT_NFT_TABLE "\n", err,
+		       err_len);
+}
+
+bool netfilter__present(void)
+{
+	const char *const argv[] = { "nft",  "list",	     "table",
+				     "inet", MOAT_NFT_TABLE, NULL };
+	char output[64];
+
+	return subproc_run(argv, NULL, output, sizeof(output)) == 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* netfilter.h - send every DNS query of this host to moat's proxy */
+#ifndef MOAT_NETFILTER_H
+#define MOAT_NETFILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+
+/* moat's own table; nothing else in the ruleset is touched. */
+#define MOAT_NFT_TABLE "moat"
+
+struct redirect_config {
+	struct endpoint listen_v4; /* where IPv4 queries go */
+	struct endpoint listen_v6; /* where IPv6 queries go */
+	bool have_v6; /* IPv6 queries have a listener */
+};
+
+/*
+ * Install (or atomically replace) the table that redirects all outbound
+ * DNS to the proxy. Returns 0, or a negative errno with err holding nft's
+ * own words.
+ */
+int netfilter__install(const struct redirect_config *cfg, char *err,
+		       size_t err_len);
+
+/* Remove the table if it is there. Returns 0 or a negative errno. */
+int netfilter__remove(char *err, size_t err_len);
+
+/* Is the table installed? */
+bool netfilter__present(void);
+
+/*
+ * Delete the conntrack entries of DNS flows (TCP and UDP to port 53). NAT
+ * is decided on a flow's first packet, so a flow that began before the
+ * redirect existed would keep reaching its resolver directly; once the
+ * redirect is gone, flows redirected to a stopped proxy would fail the
+ * same way. Returns the number deleted or a negative errno.
+ */
+int conntrack_flush_dns(void);
+
+#endif /* MOAT_NETFILTER_H */

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* options.c - the command line's POLICY and PLACEMENT options, parsed once */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "options.h"
+
+enum {
+	OPT_CONFIG = 256,
+	OPT_ALLOW,
+	OPT_ALLOW_CIDR,
+	OPT_DENY,
+	OPT_DENY_CIDR,
+	OPT_MODE,
+	OPT_UPSTREAM,
+	OPT_INTERFACE,
+	OPT_CGROUP,
+	OPT_DNS_LISTEN,
+	OPT_AUDIT_LOG,
+	OPT_PID_FILE,
+	OPT_READY_FILE,
+	OPT_GITHUB,
+};
+
+struct option_def {
+	struct option opt;
+	unsigned int group;
+};
+
+static const struct option_def option_defs[] = {
+	{ { "config", required_argument, NULL, OPT_CONFIG }, OPTS_POLICY },
+	{ { "allow", required_argument, NULL, OPT_ALLOW }, OPTS_POLICY },
+	{ { "allow-cidr", required_argument, NULL, OPT_ALLOW_CIDR },
+	  OPTS_POLICY },
+	{ { "deny", required_argument, NULL, OPT_DENY }, OPTS_POLICY },
+	{ { "deny-cidr", required_argument, NULL, OPT_DENY_CIDR },
+	  OPTS_POLICY },
+	{ { "mode", required_argument, NULL, OPT_MODE }, OPTS_POLICY },
+	{ { "upstream", required_argument, NULL, OPT_UPSTREAM }, OPTS_POLICY },
+	{ { "interface", required_argument, NULL, OPT_INTERFACE },
+	  OPTS_PLACEMENT },
+	{ { "cgroup", required_argument, NULL, OPT_CGROUP }, OPTS_PLACEMENT },
+	{ { "dns-listen", required_argument, NULL, OPT_DNS_LISTEN },
+	  OPTS_PLACEMENT },
+	{ { "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
+	  OPTS_PLACEMENT },
+	{ { "pid-file", required_argument, NULL, OPT_PID_FILE },
+	  OPTS_PLACEMENT },
+	{ { "ready-file", required_argument, NULL, OPT_READY_FILE },
+	  OPTS_PLACEMENT },
+	{ { "github", no_argument, NULL, OPT_GITHUB }, OPTS_PLACEMENT },
+	{ { "verbose", no_argument, NULL, 'v' }, 0 },
+	{ { "help", no_argument, NULL, 'h' }, 0 },
+};
+
+#define NDEFS (sizeof(option_defs) / sizeof(option_defs[0]))
+
+/* Later flags win over a policy file for single values; collect them. */
+struct pending {
+	const char *mode;
+	const char *upstreams[POLICY_UPSTREAMS_MAX + 1];
+	size_t nupstreams;
+};
+
+static size_t build_longopts(unsigned int groups, struct option *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NDEFS; i++)
+		if (!option_defs[i].group || (option_defs[i].group & groups))
+			out[n++] = option_defs[i].opt;
+	memset(&out[n], 0, sizeof(out[n]));
+	return n;
+}
+
+static int add_rule(struct options *o, enum rule_effect effect,
+		    enum rule_kind kind, const char *flag, const char *arg)
+{
+	char err[POLICY_ERR_MAX];
+	int ret;
+
+	ret = policy__add_rule(&o->policy, effect, kind, arg, flag, err,
+			       sizeof(err));
+	if (ret)
+		pr_err("%s", err);
+	return ret;
+}
+
+static int parse_placement(struct options *o, int opt, const char *arg)
+{
+	const char *why;
+
+	switch (opt) {
+	case OPT_INTERFACE:
+		o->interface = arg;
+		return 0;
+	case OPT_CGROUP:
+		o->cgroup = arg;
+		return 0;
+	case OPT_DNS_LISTEN:
+		if (endpoint_parse(arg, 53, &o->dns_listen, &why)) {
+			pr_err("--dns-listen '%s': %s", arg, why);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_AUDIT_LOG:
+		o->audit_log = arg;
+		return 0;
+	case OPT_PID_FILE:
+		o->pid_file = arg;
+		return 0;
+	case OPT_READY_FILE:
+		o->ready_file = arg;
+		return 0;
+	case OPT_GITHUB:
+		o->github = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_one(struct options *o, struct pending *pend, int opt,
+		     const char *arg)
+{
+	char err[POLICY_ERR_MAX];
+	int ret;
+
+	switch (opt) {
+	case OPT_CONFIG:
+		ret = policy__load_file(&o->policy, arg, err, sizeof(err));
+		if (ret)
+			pr_err("%s", err);
+		return ret;
+	case OPT_ALLOW:
+		return add_rule(o, RULE_ALLOW, RULE_HOST, "--allow", arg);
+	case OPT_ALLOW_CIDR:
+		return add_rule(o, RULE_ALLOW, RULE_CIDR, "--allow-cidr", arg);
+	case OPT_DENY:
+		return add_rule(o, RULE_DENY, RULE_HOST, "--deny", arg);
+	case OPT_DENY_CIDR:
+		return add_rule(o, RULE_DENY, RULE_CIDR, "--deny-cidr", arg);
+	case OPT_MODE:
+		pend->mode = arg;
+		return 0;
+	case OPT_UPSTREAM:
+		if (pend->nupstreams == POLICY_UPSTREAMS_MAX) {
+			pr_err("--upstream: at most %d upstreams",
+			       POLICY_UPSTREAMS_MAX);
+			return -EINVAL;
+		}
+		pend->upstreams[pend->nupstreams++] = arg;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	}
+	return parse_placement(o, opt, arg);
+}
+
+/* Flags given on the command line replace what a policy file said. */
+static int apply_pending(struct options *o, const struct pending *pend)
+{
+	char err[POLICY_ERR_MAX];
+	size_t i;
+	int ret;
+
+	if (pend->mode) {
+		ret = policy__set_mode(&o->policy, pend->mode, "--mode", err,
+				       sizeof(err));
+		if (ret) {
+			pr_err("%s", err);
+			return ret;
+		}
+	}
+	if (pend->nupstreams)
+		o->policy.nupstreams = 0;
+	for (i = 0; i < pend->nupstreams; i++) {
+		ret = policy__add_upstream(&o->policy, pend->upstreams[i],
+					   "--upstream", err, sizeof(err));
+		if (ret) {
+			pr_err("%s", err);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void options_defaults(struct options *o)
+{
+	const char *why;
+
+	endpoint_parse("127.0.0.1:53", 53, &o->dns_listen, &why);
+	o->pid_file = MOAT_DEFAULT_PID_FILE;
+	o->ready_file = MOAT_DEFAULT_READY_FILE;
+}
+
+int options_parse(const char *command, const char *help, unsigned int groups,
+		  int argc, char **argv, struct options *o)
+{
+	struct option longopts[NDEFS + 1];
+	struct pending pend = { 0 };
+	int opt, ret = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (policy__init(&o->policy)) {
+		pr_err("out of memory");
+		return EXIT_RUNTIME;
+	}
+	options_defaults(o);
+	build_longopts(groups, longopts);
+
+	optind = 1;
+	opterr = 0;
+	while (!ret &&
+	       (opt = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return -1;
+		}
+		if (opt == '?' || opt == ':') {
+			if (optopt && optopt < 256)
+				pr_err("moat %s: unknown option '-%c'; see 'moat %s --help'",
+				       command, optopt, command);
+			else if (optopt)
+				pr_err("moat %s: option '%s' needs a value; see 'moat %s --help'",
+				       command, argv[optind - 1], command);
+			else
+				pr_err("moat %s: unknown option '%s'; see 'moat %s --help'",
+				       command, argv[optind - 1], command);
+			return EXIT_USAGE;
+		}
+		ret = parse_one(o, &pend, opt, optarg);
+	}
+	if (!ret)
+		ret = apply_pending(o, &pend);
+	if (ret)
+		return ret == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	return 0;
+}
+
+void options_fini(struct options *o)
+{
+	policy__fini(&o->policy);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* options.h - the command line's POLICY and PLACEMENT options, parsed once */
+#ifndef MOAT_OPTIONS_H
+#define MOAT_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "addr.h"
+#include "policy.h"
+
+/* Which option groups a command accepts. */
+#define OPTS_POLICY 0x1
+#define OPTS_PLACEMENT 0x2
+
+#define MOAT_RUN_DIR "/run/moat"
+#define MOAT_DEFAULT_PID_FILE MOAT_RUN_DIR "/moat.pid"
+#define MOAT_DEFAULT_READY_FILE MOAT_RUN_DIR "/ready"
+
+struct options {
+	struct policy policy;
+	/* PLACEMENT */
+	const char *interface; /* NULL: the default route's */
+	const char *cgroup; /* NULL: the cgroup v2 root */
+	struct endpoint dns_listen;
+	const char *audit_log;
+	const char *pid_file;
+	const char *ready_file;
+	bool github;
+	/* common */
+	int verbose;
+	char **args; /* operands after the options */
+	int nargs;
+};
+
+/* Exit statuses of the contract. */
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+/*
+ * Parse argv (argv[0] is the command's name, "start"...) into opts. On
+ * error prints one message naming the offending option or rule and
+ * returns EXIT_USAGE; prints the command's help and returns -1 for
+ * --help; returns 0 otherwise. opts must be released with options_fini().
+ */
+int options_parse(const char *command, const char *help, unsigned int groups,
+		  int argc, char **argv, struct options *opts);
+void options_fini(struct options *opts);
+
+#endif /* MOAT_OPTIONS_H */

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* proxy.c - the DNS proxy: answer only allowed names, learn their addresses */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "allowlist.h"
+#include "audit.h"
+#include "log.h"
+#include "moat.h"
+#include "proxy_int.h"
+
+/*
+ * Each upstream attempt has its own socket, so each has a fresh random
+ * source port as well as a random id (RFC 5452): a forged reply must
+ * guess both, and come from the upstream's address, which the connected
+ * socket enforces. Attempts rotate through the upstreams.
+ */
+#define UDP_ATTEMPT_MS 1000
+#define TCP_ATTEMPT_MS 3000
+#define ATTEMPTS_MAX 3
+
+enum query_state {
+	QUERY_UDP,
+	QUERY_TCP_CONNECTING,
+	QUERY_TCP_SENDING,
+	QUERY_TCP_READING,
+};
+
+struct query {
+	struct loop_handler h;
+	struct proxy *px;
+	struct query *prev, *next;
+	int fd;
+	enum query_state state;
+	unsigned int attempt;
+	size_t upstream;
+	uint64_t deadline_ms;
+	uint16_t client_id;
+	uint16_t up_id;
+	struct client client;
+	struct dns_question q;
+	struct verdict verdict;
+	char *via;
+	bool would_block;
+	uint8_t *msg;
+	size_t len;
+	uint8_t *tcp; /* upstream TCP: length prefix and message */
+	size_t tcp_done; /* bytes sent, then bytes read */
+	size_t tcp_want;
+};
+
+static void upstream_event(struct loop_handler *h, uint32_t events);
+
+static uint16_t random_id(struct proxy *px)
+{
+	if (!px->nids) {
+		if (getrandom(px->ids, sizeof(px->ids), 0) != sizeof(px->ids))
+			px->ids[0] ^= (uint16_t)loop_now_ms(); /* never seen */
+		px->nids = sizeof(px->ids) / sizeof(px->ids[0]);
+	}
+	return px->ids[--px->nids];
+}
+
+static const char *rcode_name(uint16_t rcode)
+{
+	static const char *const names[] = { "NOERROR",	 "FORMERR", "SERVFAIL",
+					     "NXDOMAIN", "NOTIMP",  "REFUSED" };
+
+	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] :
+							  "OTHER";
+}
+
+static void client_done(struct proxy *px, const struct client *c)
+{
+	if (c->conn)
+		proxy_conn_release(px, c->conn);
+}
+
+/* Answer with a bare response code, built from the client's query. */
+static void reply_code(struct proxy *px, const struct client *c,
+		       const uint8_t *query, size_t len, uint16_t rcode,
+		       uint16_t ede, const char *ede_text)
+{
+	uint8_t out[DNS_UDP_CLASSIC_MAX + 512];
+	int n;
+
+	n = dns_build_reply(query, len, rcode, ede, ede_text, out, sizeof(out));
+	if (n > 0)
+		proxy_reply(px, c, out, (size_t)n);
+}
+
+static const char *action_of(const struct query *q)
+{
+	return q->would_block ? AUDIT_WOULD_BLOCK : AUDIT_ALLOWED;
+}
+
+static void audit_query(struct proxy *px, const struct client *c,
+			const struct dns_question *q, const char *action,
+			const struct verdict *v, const char *via,
+			uint16_t rcode, const struct dns_answer *ans)
+{
+	uint8_t(*answers)[ADDR_LEN] = NULL;
+	struct audit_dns ev = {
+		.action = action,
+		.qname = q->name,
+		.qtype = q->qtype,
+		.rcode = rcode_name(rcode),
+		.rule = policy__rule_text(px->al->policy, v->allow_rule),
+		.via = via,
+		.client = &c->ep,
+		.tcp = c->conn != NULL,
+	};
+	size_t i;
+
+	if (!strcmp(action, AUDIT_BLOCKED) ||
+	    !strcmp(action, AUDIT_WOULD_BLOCK))
+		ev.rule = policy__rule_text(px->al->policy, v->deny_rule);
+	if (ans && ans->naddrs) {
+		answers = malloc(ans->naddrs * sizeof(*answers));
+		for (i = 0; answers && i < ans->naddrs; i++)
+			memcpy(answers[i], ans->addrs[i].addr, ADDR_LEN);
+		ev.answers = (const uint8_t(*)[ADDR_LEN])answers;
+		ev.nanswers = answers ? ans->naddrs : 0;
+	}
+	audit__dns(px->audit, &ev);
+	free(answers);
+}
+
+static void query_unlink(struct query *q)
+{
+	struct proxy *px = q->px;
+
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		px->pending = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	px->npending--;
+}
+
+static void query_close_socket(struct query *q)
+{
+	if (q->fd < 0)
+		return;
+	loop__del(q->px->loop, q->fd);
+	close(q->fd);
+	q->fd = -1;
+}
+
+static void query_free(struct query *q)
+{
+	query_unlink(q);
+	query_close_socket(q);
+	client_done(q->px, &q->client);
+	free(q->via);
+	free(q->msg);
+	free(q->tcp);
+	free(q);
+}
+
+static void query_fail(struct query *q)
+{
+	struct proxy *px = q->px;
+
+	px->stats.upstream_failures++;
+	dns_set_id(q->msg, q->client_id);
+	reply_code(px, &q->client, q->msg, q->len, DNS_RCODE_SERVFAIL,
+		   DNS_EDE_NETWORK_ERROR, "upstream resolver did not answer");
+	audit_query(px, &q->client, &q->q, action_of(q), &q->verdict, q->via,
+		    DNS_RCODE_SERVFAIL, NULL);
+	query_free(q);
+}
+
+static int upstream_socket(struct query *q, int type,
+			   struct sockaddr_storage *ss, socklen_t *len)
+{
+	const struct endpoint *up = &q->px->opts.upstreams[q->upstream];
+	unsigned int mark = MOAT_SOCK_MARK;
+	int fd;
+
+	*len = endpoint_to_sockaddr(up, ss);
+	fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* The mark exempts this socket from the redirect and the classifier. */
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int query_send_udp(struct query *q)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, err;
+
+	fd = upstream_socket(q, SOCK_DGRAM, &ss, &len);
+	if (fd < 0)
+		return fd;
+	q->fd = fd;
+	q->state = QUERY_UDP;
+	dns_set_id(q->msg, q->up_id);
+	if (connect(fd, (struct sockaddr *)&ss, len) ||
+	    send(fd, q->msg, q->len, 0) < 0)
+		return -errno;
+	err = loop__add(q->px->loop, fd, EPOLLIN, &q->h);
+	q->deadline_ms = loop_now_ms() + UDP_ATTEMPT_MS;
+	return err;
+}
+
+static int query_send_tcp(struct query *q)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	free(q->tcp);
+	q->tcp = malloc(2 + DNS_MSG_MAX);
+	if (!q->tcp)
+		return -ENOMEM;
+	fd = upstream_socket(q, SOCK_STREAM, &ss, &len);
+	if (fd < 0)
+		return fd;
+	q->fd = fd;
+	q->state = QUERY_TCP_CONNECTING;
+	q->deadline_ms = loop_now_ms() + TCP_ATTEMPT_MS;
+	if (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)
+		return -errno;
+	return loop__add(q->px->loop, fd, EPOLLOUT, &q->h);
+}
+
+/* Try again, with the next upstream and a new id, until attempts run out. */
+static void query_retry(struct query *q)
+{
+	struct proxy *px = q->px;
+	int err = -ETIMEDOUT;
+
+	query_close_socket(q);
+	while (++q->attempt < ATTEMPTS_MAX) {
+		q->upstream = (q->upstream + 1) % px->opts.nupstreams;
+		px->upstream = q->upstream; /* later queries start here */
+		q->up_id = random_id(px);
+		err = query_send_udp(q);
+		if (!err)
+			return;
+		query_close_socket(q);
+	}
+	pr_debug("query '%s': no upstream answered: %s", q->q.name,
+		 errstr(err));
+	query_fail(q);
+}
+
+/* An answer must come for our id and repeat our question. */
+static bool reply_matches(const struct query *q, const uint8_t *msg, size_t len,
+			  struct dns_question *rq)
+{
+	struct dns_header hdr;
+
+	if (dns_parse_header(msg, len, &hdr) || hdr.id != q->up_id ||
+	    !(hdr.flags & DNS_FLAG_QR))
+		return false;
+	if (dns_parse_question(msg, len, rq))
+		return false;
+	return dns_question_equal(rq, &q->q);
+}
+
+static void learn_answer(struct query *q, const struct dns_answer *ans)
+{
+	struct proxy *px = q->px;
+	size_t i;
+	int err;
+
+	for (i = 0; i < ans->naddrs; i++) {
+		if (q->would_block) {
+			allowlist__note(px->al, ans->addrs[i].addr, q->q.name);
+			continue;
+		}
+		err = allowlist__learn(px->al, ans->addrs[i].addr, q->q.name,
+				       &q->verdict);
+		if (err) {
+			px->stats.learn_failures++;
+			pr_debug("query '%s': cannot allow an address: %s",
+				 q->q.name, errstr(err));
+		}
+	}
+	for (i = 0; !q->would_block && i < ans->ncnames; i++)
+		allowlist__derive(px->al, ans->cnames[i], q->q.name,
+				  &q->verdict, ans->cname_ttls[i]);
+}
+
+/*
+ * The addresses are in the kernel's maps before the answer leaves: a
+ * client that connects the moment it reads the answer is never dropped.
+ */
+static void query_answer(struct query *q, uint8_t *msg, size_t len,
+			 const struct dns_question *rq)
+{
+	struct dns_answer *ans = malloc(sizeof(*ans));
+	struct proxy *px = q->px;
+	struct dns_header hdr;
+
+	dns_parse_header(msg, len, &hdr);
+	if (!ans || dns_collect_answer(msg, len, rq, ans)) {
+		free(ans);
+		query_fail(q); /* garbage: nothing is learned from it */
+		return;
+	}
+	learn_answer(q, ans);
+	if (q->would_block)
+		px->stats.would_block++;
+	else
+		px->stats.allowed++;
+	audit_query(px, &q->client, &q->q, action_of(q), &q->verdict, q->via,
+		    DNS_RCODE(hdr.flags), ans);
+	free(ans);
+
+	dns_set_id(msg, q->client_id);
+	proxy_reply(px, &q->client, msg, len);
+	query_free(q);
+}
+
+/*
+ * Returns false when the message was not the answer and the query still
+ * waits; true when the query is done with this socket (answered and freed,
+ * or moved on to TCP or another upstream), after which q must not be used.
+ */
+static bool handle_reply(struct query *q, uint8_t *msg, size_t len)
+{
+	struct dns_question rq;
+	struct dns_header hdr;
+
+	if (!reply_matches(q, msg, len, &rq)) {
+		q->px->stats.mismatched_replies++;
+		return false;
+	}
+	dns_parse_header(msg, len, &hdr);
+	if ((hdr.flags & DNS_FLAG_TC) && q->state == QUERY_UDP) {
+		/* Truncated: ask again over TCP for the whole answer. */
+		q->px->stats.truncated_retries++;
+		query_close_socket(q);
+		if (query_send_tcp(q))
+			query_retry(q);
+		return true;
+	}
+	query_answer(q, msg, len, &rq);
+	return true;
+}
+
+static void udp_reply_readable(struct query *q)
+{
+	struct proxy *px = q->px;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(q->fd, px->buf, sizeof(px->buf), 0);
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0) {
+			/* ICMP unreachable, say: this upstream is no use now. */
+			query_retry(q);
+			return;
+		}
+		if (handle_reply(q, px->buf, (size_t)n))
+			return;
+	}
+}
+
+static int tcp_connected(struct query *q)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(q->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+		return -(err ? err : errno);
+	dns_set_id(q->msg, q->up_id);
+	q->tcp[0] = (uint8_t)(q->len >> 8);
+	q->tcp[1] = (uint8_t)q->len;
+	memcpy(q->tcp + 2, q->msg, q->len);
+	q->tcp_done = 0;
+	q->tcp_want = 2 + q->len;
+	q->state = QUERY_TCP_SENDING;
+	return 0;
+}
+
+static int tcp_send_some(struct query *q)
+{
+	ssize_t n = send(q->fd, q->tcp + q->tcp_done, q->tcp_want - q->tcp_done,
+			 MSG_NOSIGNAL);
+
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	q->tcp_done += (size_t)n;
+	if (q->tcp_done < q->tcp_want)
+		return 0;
+	q->state = QUERY_TCP_READING;
+	q->tcp_done = 0;
+	q->tcp_want = 2;
+	return loop__mod(q->px->loop, q->fd, EPOLLIN, &q->h);
+}
+
+/* Read the length prefix, then the message; 1 when it is complete. */
+static int tcp_read_some(struct query *q)
+{
+	ssize_t n =
+		read(q->fd, q->tcp + q->tcp_done, q->tcp_want - q->tcp_done);
+
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	q->tcp_done += (size_t)n;
+	if (q->tcp_done < q->tcp_want)
+		return 0;
+	if (q->tcp_want == 2) {
+		q->tcp_want = 2 + ((size_t)q->tcp[0] << 8 | q->tcp[1]);
+		return q->tcp_want > 2 + DNS_HEADER_LEN ? 0 : -EBADMSG;
+	}
+	return 1;
+}
+
+static void tcp_upstream_event(struct query *q, uint32_t events)
+{
+	int ret = 0;
+
+	if (q->state == QUERY_TCP_CONNECTING)
+		ret = tcp_connected(q);
+	if (!ret && q->state == QUERY_TCP_SENDING)
+		ret = tcp_send_some(q);
+	else if (!ret && q->state == QUERY_TCP_READING)
+		ret = tcp_read_some(q);
+	if (ret < 0) {
+		query_retry(q);
+		return;
+	}
+	if (ret == 1) {
+		memcpy(q->px->buf, q->tcp + 2, q->tcp_want - 2);
+		/* A mismatch over TCP means a broken upstream: try another. */
+		if (!handle_reply(q, q->px->buf, q->tcp_want - 2))
+			query_retry(q);
+	}
+}
+
+static void upstream_event(struct loop_handler *h, uint32_t events)
+{
+	struct query *q = (struct query *)h;
+
+	if (q->state == QUERY_UDP)
+		udp_reply_readable(q);
+	else
+		tcp_upstream_event(q, events);
+}
+
+static struct query *query_new(struct proxy *px, const struct client *c,
+			       const uint8_t *msg, size_t len)
+{
+	struct query *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return NULL;
+	q->msg = malloc(len);
+	if (!q->msg) {
+		free(q);
+		return NULL;
+	}
+	memcpy(q->msg, msg, len);
+	q->len = len;
+	q->px = px;
+	q->h.fn = upstream_event;
+	q->fd = -1;
+	q->client = *c;
+	q->upstream = px->upstream;
+	q->up_id = random_id(px);
+	q->next = px->pending;
+	if (px->pending)
+		px->pending->prev = q;
+	px->pending = q;
+	px->npending++;
+	return q;
+}
+
+static void forward(struct proxy *px, const struct client *c,
+		    const uint8_t *msg, size_t len,
+		    const struct dns_question *dq, const struct verdict *v,
+		    const char *via, bool would_block)
+{
+	struct query *q;
+
+	if (px->npending >= PROXY_PENDING_MAX ||
+	    !(q = query_new(px, c, msg, len))) {
+		px->stats.overload++;
+		reply_code(px, c, msg, len, DNS_RCODE_SERVFAIL, 0, NULL);
+		client_done(px, c);
+		return;
+	}
+	q->client_id = (uint16_t)(msg[0] << 8 | msg[1]);
+	q->q = *dq;
+	q->verdict = *v;
+	q->via = via ? strdup(via) : NULL;
+	q->would_block = would_block;
+	if (query_send_udp(q))
+		query_retry(q);
+}
+
+static uint16_t client_udp_max(const uint8_t *msg, size_t len)
+{
+	struct dns_edns edns;
+
+	if (dns_parse_edns(msg, len, &edns) || !edns.present)
+		return DNS_UDP_CLASSIC_MAX;
+	return edns.udp_size;
+}
+
+/* Reject what no server should forward; returns true when answered. */
+static bool reject_malformed(struct proxy *px, const struct client *c,
+			     const uint8_t *msg, size_t len,
+			     struct dns_question *q)
+{
+	struct dns_header hdr;
+
+	if (dns_parse_header(msg, len, &hdr) || (hdr.flags & DNS_FLAG_QR)) {
+		px->stats.malformed++; /* no id to answer, or not a query */
+		return true;
+	}
+	if (DNS_OPCODE(hdr.flags) != 0) {
+		reply_code(px, c, msg, len, DNS_RCODE_NOTIMP, 0, NULL);
+		return true;
+	}
+	if (dns_parse_question(msg, len, q)) {
+		px->stats.malformed++;
+		reply_code(px, c, msg, len, DNS_RCODE_FORMERR, 0, NULL);
+		return true;
+	}
+	return false;
+}
+
+void proxy_handle_query(struct proxy *px, const struct client *c_in,
+			const uint8_t *msg, size_t len)
+{
+	struct client c = *c_in;
+	struct dns_question q;
+	struct verdict v;
+	const char *via;
+	bool refused;
+
+	px->stats.queries++;
+	if (reject_malformed(px, &c, msg, len, &q)) {
+		client_done(px, &c);
+		return;
+	}
+	if (!c.conn)
+		c.udp_max = client_udp_max(msg, len);
+
+	allowlist__match_name(px->al, q.name, &v, &via);
+	refused = verdict_refuses_name(&v);
+	if (refused && px->opts.mode == POLICY_MODE_ENFORCE) {
+		px->stats.refused++;
+		reply_code(px, &c, msg, len, DNS_RCODE_REFUSED, DNS_EDE_BLOCKED,
+			   "blocked by moat policy");
+		audit_query(px, &c, &q, AUDIT_BLOCKED, &v, via,
+			    DNS_RCODE_REFUSED, NULL);
+		client_done(px, &c);
+		return;
+	}
+	forward(px, &c, msg, len, &q, &v, via, refused);
+}
+
+int proxy__new(struct proxy **out, const struct proxy_opts *opts,
+	       struct allowlist *al, struct audit *audit, struct loop *loop)
+{
+	struct proxy *px = calloc(1, sizeof(*px));
+	int err;
+
+	if (!px)
+		return -ENOMEM;
+	px->opts = *opts;
+	px->al = al;
+	px->audit = audit;
+	px->loop = loop;
+	err = proxy_listen(px);
+	if (err) {
+		proxy__free(px);
+		return err;
+	}
+	*out = px;
+	return 0;
+}
+
+void proxy__free(struct proxy *px)
+{
+	if (!px)
+		return;
+	while (px->pending)
+		query_free(px->pending);
+	proxy_close_clients(px);
+	proxy_expire_clients(px, loop_now_ms());
+	free(px);
+}
+
+int proxy__tick(struct proxy *px)
+{
+	uint64_t now = loop_now_ms(), next = now + 1000;
+	struct query *q, *after;
+
+	for (q = px->pending; q; q = after) {
+		after = q->next;
+		if (q->deadline_ms <= now)
+			query_retry(q);
+		else if (q->deadline_ms < next)
+			next = q->deadline_ms;
+	}
+	proxy_expire_clients(px, now);
+	return (int)(next - now);
+}
+
+void proxy__stats(const struct proxy *px, struct proxy_stats *stats)
+{
+	*stats = px->stats;
+}

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* proxy_client.c - the proxy's listening sockets and client connections */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proxy_int.h"
+
+/* Room for bursts: dnsperf and a parallel build both send many at once. */
+#define PROXY_UDP_RCVBUF (1 << 20)
+
+static void udp_readable(struct loop_handler *h, uint32_t events);
+static void tcp_acceptable(struct loop_handler *h, uint32_t events);
+static void conn_event(struct loop_handler *h, uint32_t events);
+
+static int listener_socket(const struct endpoint *ep, bool tcp)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = endpoint_to_sockaddr(ep, &ss);
+	int one = 1, size = PROXY_UDP_RCVBUF, fd;
+
+	fd = socket(ss.ss_family,
+		    (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return -errno;
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (tcp)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	else
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&ss, len) ||
+	    (tcp && listen(fd, SOMAXCONN))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int listener_add(struct proxy *px, const struct endpoint *ep, bool tcp,
+			bool optional)
+{
+	struct listener *l = &px->listeners[px->nlisteners];
+	char text[ADDR_TEXT_MAX];
+	int fd, err;
+
+	fd = listener_socket(ep, tcp);
+	if (fd == -EADDRNOTAVAIL && optional)
+		return -EADDRNOTAVAIL; /* IPv6 is off on this host */
+	if (fd < 0) {
+		pr_err("DNS listener %s/%s: cannot bind: %s%s",
+		       endpoint_format(ep, text, sizeof(text)),
+		       tcp ? "tcp" : "udp", errstr(fd),
+		       fd == -EADDRINUSE ?
+			       "; another DNS server (systemd-resolved, dnsmasq) may hold it: stop it or pass --dns-listen" :
+			       "");
+		return fd;
+	}
+	l->px = px;
+	l->fd = fd;
+	l->tcp = tcp;
+	l->addr = *ep;
+	l->h.fn = tcp ? tcp_acceptable : udp_readable;
+	err = loop__add(px->loop, fd, EPOLLIN, &l->h);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	px->nlisteners++;
+	return 0;
+}
+
+/* The same port on the other family's loopback, for the other redirect. */
+static void other_loopback(const struct endpoint *primary,
+			   struct endpoint *other)
+{
+	const char *why;
+
+	endpoint_parse(addr_is_v4(primary->addr) ? "[::1]" : "127.0.0.1",
+		       primary->port, other, &why);
+}
+
+int proxy_listen(struct proxy *px)
+{
+	struct endpoint other;
+	int err;
+
+	err = listener_add(px, &px->opts.listen, false, false);
+	if (!err)
+		err = listener_add(px, &px->opts.listen, true, false);
+	if (err)
+		return err;
+
+	if (addr_is_v4(px->opts.listen.addr) && !px->opts.listen_v6_loopback)
+		return 0;
+	other_loopback(&px->opts.listen, &other);
+	/* IPv4 always has a loopback; IPv6 may be disabled. */
+	err = listener_add(px, &other, false, addr_is_v4(other.addr) == false);
+	if (!err)
+		err = listener_add(px, &other, true,
+				   addr_is_v4(other.addr) == false);
+	if (err == -EADDRNOTAVAIL) {
+		pr_info("IPv6 loopback unavailable: no IPv6 DNS redirect");
+		return 0;
+	}
+	return err;
+}
+
+void proxy__listen_addrs(const struct proxy *px, struct endpoint *v4,
+			 struct endpoint *v6, bool *have_v6)
+{
+	size_t i;
+
+	*have_v6 = false;
+	for (i = 0; i < px->nlisteners; i++) {
+		if (addr_is_v4(px->listeners[i].addr.addr)) {
+			*v4 = px->listeners[i].addr;
+		} else {
+			*v6 = px->listeners[i].addr;
+			*have_v6 = true;
+		}
+	}
+}
+
+static void udp_readable(struct loop_handler *h, uint32_t events)
+{
+	struct listener *l = (struct listener *)h;
+	struct proxy *px = l->px;
+	struct client c = { .udp_fd = l->fd };
+	ssize_t n;
+	int batch;
+
+	/* A bounded batch: TCP clients and answers get their turn too. */
+	for (batch = 0; batch < 64; batch++) {
+		c.salen = sizeof(c.sa);
+		n = recvfrom(l->fd, px->buf, sizeof(px->buf), 0,
+			     (struct sockaddr *)&c.sa, &c.salen);
+		if (n < 0)
+			return;
+		if (endpoint_from_sockaddr((struct sockaddr *)&c.sa, &c.ep))
+			continue;
+		proxy_handle_query(px, &c, px->buf, (size_t)n);
+	}
+}
+
+static void conn_free(struct tcp_conn *conn)
+{
+	free(conn->in);
+	free(conn->out);
+	free(conn);
+}
+
+/*
+ * Close now, free later: queries in flight still point at the connection,
+ * and an event for it may sit further on in the loop's current batch.
+ */
+static void conn_close(struct tcp_conn *conn)
+{
+	struct proxy *px = conn->px;
+
+	if (conn->closed)
+		return;
+	conn->closed = true;
+	loop__del(px->loop, conn->fd);
+	close(conn->fd);
+	conn->fd = -1;
+	if (conn->prev)
+		conn->prev->next = conn->next;
+	else
+		px->conns = conn->next;
+	if (conn->next)
+		conn->next->prev = conn->prev;
+	px->nconns--;
+	if (!conn->inflight) {
+		conn->next = px->dead;
+		px->dead = conn;
+	}
+}
+
+void proxy_conn_release(struct proxy *px, struct tcp_conn *conn)
+{
+	conn->inflight--;
+	if (!conn->inflight)
+		conn->idle_since_ms = loop_now_ms();
+	if (conn->closed && !conn->inflight) {
+		conn->next = px->dead;
+		px->dead = conn;
+	}
+}
+
+static void tcp_accept_one(struct proxy *px, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct tcp_conn *conn;
+
+	if (px->nconns >= PROXY_TCP_CLIENTS_MAX) {
+		close(fd); /* the client retries, or falls back to UDP */
+		return;
+	}
+	conn = calloc(1, sizeof(*conn));
+	if (!conn || getpeername(fd, (struct sockaddr *)&ss, &len) ||
+	    endpoint_from_sockaddr((struct sockaddr *)&ss, &conn->peer)) {
+		free(conn);
+		close(fd);
+		return;
+	}
+	conn->px = px;
+	conn->fd = fd;
+	conn->h.fn = conn_event;
+	conn->idle_since_ms = loop_now_ms();
+	if (loop__add(px->loop, fd, EPOLLIN, &conn->h)) {
+		free(conn);
+		close(fd);
+		return;
+	}
+	conn->next = px->conns;
+	if (px->conns)
+		px->conns->prev = conn;
+	px->conns = conn;
+	px->nconns++;
+}
+
+static void tcp_acceptable(struct loop_handler *h, uint32_t events)
+{
+	struct listener *l = (struct listener *)h;
+	int fd;
+
+	while ((fd = accept4(l->fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		tcp_accept_one(l->px, fd);
+}
+
+static int buf_reserve(uint8_t **buf, size_t *cap, size_t need)
+{
+	size_t cap2 = *cap ? *cap : 512;
+	uint8_t *grown;
+
+	if (need <= *cap)
+		return 0;
+	while (cap2 < need)
+		cap2 *= 2;
+	grown = realloc(*buf, cap2);
+	if (!grown)
+		return -ENOMEM;
+	*buf = grown;
+	*cap = cap2;
+	return 0;
+}
+
+/* Hand every complete length-prefixed query in the buffer on. */
+static void conn_parse(struct tcp_conn *conn)
+{
+	struct client c = { .conn = conn, .ep = conn->peer };
+	size_t len, off = 0;
+
+	/* A reply sent from inside the loop below must not parse again. */
+	conn->parsing = true;
+	while (!conn->closed && conn->in_len - off >= 2 &&
+	       conn->inflight < PROXY_TCP_INFLIGHT_MAX) {
+		len = (size_t)conn->in[off] << 8 | conn->in[off + 1];
+		if (!len) {
+			conn_close(conn); /* no DNS message is empty */
+			break;
+		}
+		if (conn->in_len - off - 2 < len)
+			break;
+		conn->inflight++;
+		proxy_handle_query(conn->px, &c, conn->in + off + 2, len);
+		off += 2 + len;
+	}
+	memmove(conn->in, conn->in + off, conn->in_len - off);
+	conn->in_len -= off;
+	conn->parsing = false;
+}
+
+static void conn_read(struct tcp_conn *conn)
+{
+	ssize_t n;
+
+	if (buf_reserve(&conn->in, &conn->in_cap, conn->in_len + 4096)) {
+		conn_close(conn);
+		return;
+	}
+	n = read(conn->fd, conn->in + conn->in_len,
+		 conn->in_cap - conn->in_len);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		conn_close(conn);
+		return;
+	}
+	if (n > 0) {
+		conn->in_len += (size_t)n;
+		conn_parse(conn);
+	}
+}
+
+static void conn_flush(struct tcp_conn *conn)
+{
+	ssize_t n;
+
+	while (conn->out_len) {
+		n = send(conn->fd, conn->out, conn->out_len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			conn_close(conn);
+			return;
+		}
+		memmove(conn->out, conn->out + n, conn->out_len - (size_t)n);
+		conn->out_len -= (size_t)n;
+	}
+	loop__mod(conn->px->loop, conn->fd,
+		  EPOLLIN | (conn->out_len ? EPOLLOUT : 0), &conn->h);
+}
+
+static void conn_event(struct loop_handler *h, uint32_t events)
+{
+	struct tcp_conn *conn = (struct tcp_conn *)h;
+
+	if (conn->closed)
+		return;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		conn_close(conn);
+		return;
+	}
+	if (events & EPOLLOUT)
+		conn_flush(conn);
+	if (!conn->closed && (events & EPOLLIN))
+		conn_read(conn);
+}
+
+static void conn_send(struct tcp_conn *conn, const uint8_t *msg, size_t len)
+{
+	if (conn->closed)
+		return;
+	if (buf_reserve(&conn->out, &conn->out_cap, conn->out_len + 2 + len)) {
+		conn_close(conn);
+		return;
+	}
+	conn->out[conn->out_len] = (uint8_t)(len >> 8);
+	conn->out[conn->out_len + 1] = (uint8_t)len;
+	memcpy(conn->out + conn->out_len + 2, msg, len);
+	conn->out_len += 2 + len;
+	conn_flush(conn);
+	/* A query may have waited for room under the in-flight limit. */
+	if (!conn->closed && !conn->parsing && conn->in_len)
+		conn_parse(conn);
+}
+
+void proxy_reply(struct proxy *px, const struct client *c, uint8_t *msg,
+		 size_t len)
+{
+	int n;
+
+	if (c->conn) {
+		conn_send(c->conn, msg, len);
+		return;
+	}
+	if (len > c->udp_max) {
+		n = dns_truncate_reply(msg, len);
+		if (n < 0)
+			return;
+		len = (size_t)n;
+	}
+	sendto(c->udp_fd, msg, len, MSG_DONTWAIT,
+	       (const struct sockaddr *)&c->sa, c->salen);
+}
+
+void proxy_expire_clients(struct proxy *px, uint64_t now_ms)
+{
+	struct tcp_conn *conn, *next;
+
+	for (conn = px->conns; conn; conn = next) {
+		next = conn->next;
+		if (!conn->inflight &&
+		    now_ms - conn->idle_since_ms > PROXY_TCP_IDLE_MS)
+			conn_close(conn);
+	}
+	while (px->dead) {
+		conn = px->dead;
+		px->dead = conn->next;
+		conn_free(conn);
+	}
+}
+
+void proxy_close_clients(struct proxy *px)
+{
+	size_t i;
+
+	while (px->conns)
+		conn_close(px->conns);
+	for (i = 0; i < px->nlisteners; i++) {
+		loop__del(px->loop, px->listeners[i].fd);
+		close(px->listeners[i].fd);
+	}
+	px->nlisteners = 0;
+}

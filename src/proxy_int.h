@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* proxy_int.h - what the proxy's query and client halves share */
+#ifndef MOAT_PROXY_INT_H
+#define MOAT_PROXY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dns.h"
+#include "loop.h"
+#include "proxy.h"
+
+#define PROXY_LISTENERS_MAX 4
+/* Queries waiting for an upstream; more are answered SERVFAIL at once. */
+#define PROXY_PENDING_MAX 4096
+#define PROXY_TCP_CLIENTS_MAX 256
+/* Queries one TCP client may have in flight (RFC 7766 6.2.1.1). */
+#define PROXY_TCP_INFLIGHT_MAX 64
+#define PROXY_TCP_IDLE_MS 10000
+
+struct tcp_conn;
+
+struct listener {
+	struct loop_handler h;
+	struct proxy *px;
+	int fd;
+	bool tcp;
+	struct endpoint addr;
+};
+
+/* Where an answer goes back to. */
+struct client {
+	struct endpoint ep;
+	struct tcp_conn *conn; /* NULL for UDP */
+	int udp_fd; /* the listener that received the query */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	uint16_t udp_max; /* what fits in one datagram to this client */
+};
+
+struct tcp_conn {
+	struct loop_handler h;
+	struct proxy *px;
+	struct tcp_conn *prev, *next; /* proxy's list, for idle expiry */
+	int fd;
+	struct endpoint peer;
+	uint8_t *in;
+	size_t in_len, in_cap;
+	uint8_t *out;
+	size_t out_len, out_cap;
+	unsigned int inflight;
+	bool closed;
+	bool parsing; /* conn_parse() is on the stack: do not re-enter */
+	uint64_t idle_since_ms;
+};
+
+struct proxy {
+	struct proxy_opts opts;
+	struct allowlist *al;
+	struct audit *audit;
+	struct loop *loop;
+	struct listener listeners[PROXY_LISTENERS_MAX];
+	size_t nlisteners;
+	struct query *pending; /* doubly linked */
+	size_t npending;
+	struct tcp_conn *conns;
+	size_t nconns;
+	struct tcp_conn *dead; /* closed, freed after the loop's batch */
+	size_t upstream; /* the upstream to try first */
+	uint16_t ids[256]; /* random query ids, used from the end */
+	size_t nids;
+	struct proxy_stats stats;
+	uint8_t buf[DNS_MSG_MAX + 2];
+};
+
+/* proxy.c: a query arrived from a client. */
+void proxy_handle_query(struct proxy *px, const struct client *c,
+			const uint8_t *msg, size_t len);
+/* proxy_client.c: send a DNS message back to a client. */
+void proxy_reply(struct proxy *px, const struct client *c, uint8_t *msg,
+		 size_t len);
+/* proxy_client.c: a query of this TCP client finished. */
+void proxy_conn_release(struct proxy *px, struct tcp_conn *conn);
+/* proxy_client.c: listeners and client connections. */
+int proxy_listen(struct proxy *px);
+void proxy_close_clients(struct proxy *px);
+void proxy_expire_clients(struct proxy *px, uint64_t now_ms);
+
+#endif /* MOAT_PROXY_INT_H */

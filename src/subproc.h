@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* subproc.h - run a helper program, feed its stdin, keep its stderr */
+#ifndef MOAT_SUBPROC_H
+#define MOAT_SUBPROC_H
+
+#include <stddef.h>
+
+/*
+ * Run argv[0] (searched in PATH and in the sbin directories, which a
+ * sudo'd or minimal PATH may lack) with input on its stdin, and wait.
+ * Its stdout and stderr are kept in output, NUL-terminated and trimmed.
+ * Returns the exit status (0-255), -ENOENT when the program is missing,
+ * or another negative errno.
+ */
+int subproc_run(const char *const argv[], const char *input, char *output,
+		size_t output_len);
+
+#endif /* MOAT_SUBPROC_H */

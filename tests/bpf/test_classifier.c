@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* test_classifier.c - the classifier's verdicts on packets built in code */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <unistd.h>
+
+#include "allowlist.h"
+#include "datapath.h"
+#include "log.h"
+#include "pktgen.h"
+#include "test.h"
+
+#define PASS (-1) /* TC_ACT_UNSPEC: on to the next filter */
+#define DROP 2 /* TC_ACT_SHOT */
+#define RUNNER4 "192.0.2.2"
+#define RUNNER6 "2001:db8::2"
+
+static struct policy pol;
+static struct datapath *dp;
+static struct allowlist al;
+
+static const char *const rules[][2] = {
+	{ "allow", "allowed.test" },
+	{ "allow", "api.test:443/tcp" },
+	{ "deny", "ssh.allowed.test:22/tcp" },
+	{ "allow-cidr", "203.0.113.0/24:53/udp" },
+	{ "deny-cidr", "203.0.113.128/25" },
+	{ "allow-cidr", "[2001:db8:1::/48]:443" },
+	{ "deny-cidr", "192.0.2.12" },
+};
+
+/* Addresses DNS answers would have taught the proxy. */
+static const char *const learned[][2] = {
+	{ "192.0.2.10", "allowed.test" },     { "198.51.100.20", "api.test" },
+	{ "192.0.2.11", "ssh.allowed.test" }, { "192.0.2.12", "allowed.test" },
+	{ "2001:db8::10", "allowed.test" },
+};
+
+static int add_rule(const char *kind, const char *spec)
+{
+	char err[POLICY_ERR_MAX];
+	bool cidr = strstr(kind, "cidr") != NULL;
+
+	return policy__add_rule(&pol, kind[0] == 'a' ? RULE_ALLOW : RULE_DENY,
+				cidr ? RULE_CIDR : RULE_HOST, spec, kind, err,
+				sizeof(err));
+}
+
+static int learn(const char *addr_text, const char *host)
+{
+	uint8_t addr[ADDR_LEN];
+	struct verdict v;
+
+	addr_parse(addr_text, addr);
+	policy__match_name(&pol, host, &v);
+	return allowlist__learn(&al, addr, host, &v);
+}
+
+static void teardown(void)
+{
+	allowlist__fini(&al);
+	datapath__close(dp);
+	policy__fini(&pol);
+	dp = NULL;
+}
+
+/* Returns false (and skips the test) when BPF cannot run here. */
+static bool setup(bool audit, bool has_l2)
+{
+	struct datapath_opts opts = { .ifindex = 1,
+				      .audit = audit,
+				      .has_l2 = has_l2 };
+	char err[POLICY_ERR_MAX];
+	size_t i;
+
+	if (geteuid() != 0) {
+		test__skip("needs root to load BPF programs");
+		return false;
+	}
+	policy__init(&pol);
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (add_rule(rules[i][0], rules[i][1]))
+			test__fail("rule %s", rules[i][1]);
+	policy__add_upstream(&pol, "192.0.2.53", "--upstream", err,
+			     sizeof(err));
+	if (datapath__open(&dp, &opts)) {
+		test__fail("cannot load the BPF object");
+		policy__fini(&pol);
+		return false;
+	}
+	if (datapath__load_policy(dp, &pol) || allowlist__init(&al, &pol, dp))
+		test__fail("cannot program the maps");
+	for (i = 0; i < sizeof(learned) / sizeof(learned[0]); i++)
+		if (learn(learned[i][0], learned[i][1]))
+			test__fail("learn %s", learned[i][0]);
+	if (test__state.failed) {
+		teardown();
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Each test run gets a socket of its own, hence a new socket cookie;
+ * repeat > 1 runs the same packet, and socket, several times.
+ */
+static int run_repeat(enum datapath_prog prog, const struct pkt_desc *d,
+		      uint32_t mark, uint32_t repeat)
+{
+	struct __sk_buff ctx = { .mark = mark };
+	struct pkt p;
+	int err;
+
+	pkt_build(d, &p);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p.b,
+		    .data_size_in = (uint32_t)p.len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = repeat);
+	err = bpf_prog_test_run_opts(datapath__prog_fd(dp, prog), &opts);
+	return err ? err : (int)opts.retval;
+}
+
+static int run(enum datapath_prog prog, const struct pkt_desc *d, uint32_t mark)
+{
+	return run_repeat(prog, d, mark, 1);
+}
+
+#define SYN 0x02
+#define ACK 0x10
+
+#define TCP4(dst, port)                                                    \
+	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_TCP, \
+	.sport = 40000, .dport = port, .tcp_flags = SYN
+#define UDP4(dst, port)                                                    \
+	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_UDP, \
+	.sport = 40000, .dport = port
+#define TCP6(dst, port)                                                    \
+	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_TCP, \
+	.sport = 40000, .dport = port, .tcp_flags = SYN
+#define ICMP4(dst, type)                                                    \
+	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_ICMP, \
+	.icmp_type = type
+#define ICMP6(dst, type)                                                      \
+	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_ICMPV6, \
+	.icmp_type = type
+
+static const uint8_t hbh_dst[] = { 0, 60 };
+static const uint8_t routing[] = { 43 };
+static const uint8_t nine_hbh[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+struct verdict_case {
+	const char *name;
+	struct pkt_desc d;
+	uint32_t mark;
+	int expect;
+};
+
+static const struct verdict_case verdict_cases[] = {
+	/* By address. */
+	{ "learned address, any port", { TCP4("192.0.2.10", 8080) }, 0, PASS },
+	{ "unknown address", { TCP4("192.0.2.99", 80) }, 0, DROP },
+	{ "learned address over UDP", { UDP4("192.0.2.10", 9) }, 0, PASS },
+	/* By port and protocol. */
+	{ "port-scoped rule, its port",
+	  { TCP4("198.51.100.20", 443) },
+	  0,
+	  PASS },
+	{ "port-scoped rule, other port",
+	  { TCP4("198.51.100.20", 80) },
+	  0,
+	  DROP },
+	{ "port-scoped rule, other protocol",
+	  { UDP4("198.51.100.20", 443) },
+	  0,
+	  DROP },
+	{ "port-scoped rule, ICMP", { ICMP4("198.51.100.20", 8) }, 0, DROP },
+	{ "all-ports rule, ICMP echo", { ICMP4("192.0.2.10", 8) }, 0, PASS },
+	{ "unknown address, ICMP echo", { ICMP4("192.0.2.99", 8) }, 0, DROP },
+	/* Deny rules. */
+	{ "name's deny port", { TCP4("192.0.2.11", 22) }, 0, DROP },
+	{ "name's other port", { TCP4("192.0.2.11", 80) }, 0, PASS },
+	{ "deny CIDR over learned address",
+	  { TCP4("192.0.2.12", 80) },
+	  0,
+	  DROP },
+	/* CIDR rules. */
+	{ "CIDR rule, its port", { UDP4("203.0.113.5", 53) }, 0, PASS },
+	{ "CIDR rule, TCP", { TCP4("203.0.113.5", 53) }, 0, DROP },
+	{ "deny CIDR inside allow CIDR",
+	  { UDP4("203.0.113.200", 53) },
+	  0,
+	  DROP },
+	/* IPv6. */
+	{ "IPv6 learned", { TCP6("2001:db8::10", 443) }, 0, PASS },
+	{ "IPv6 unknown", { TCP6("2001:db8::99", 443) }, 0, DROP },
+	{ "IPv6 CIDR, its port", { TCP6("2001:db8:1::5", 443) }, 0, PASS },
+	{ "IPv6 CIDR, other port", { TCP6("2001:db8:1::5", 80) }, 0, DROP },
+	{ "IPv6 extension headers, allowed",
+	  { TCP6("2001:db8::10", 443), .exthdrs = hbh_dst, .nexthdrs = 2 },
+	  0,
+	  PASS },
+	{ "IPv6 extension headers, unknown",
+	  { TCP6("2001:db8::99", 443), .exthdrs = hbh_dst, .nexthdrs = 2 },
+	  0,
+	  DROP },
+	{ "IPv6 too many extension headers",
+	  { TCP6("2001:db8::10", 443), .exthdrs = nine_hbh, .nexthdrs = 9 },
+	  0,
+	  DROP },
+	{ "IPv6 routing header with hops left",
+	  { TCP6("2001:db8::10", 443), .exthdrs = routing, .nexthdrs = 1,
+	    .routing_left = 1 },
+	  0,
+	  DROP },
+	{ "IPv6 routing header, no hops left",
+	  { TCP6("2001:db8::10", 443), .exthdrs = routing, .nexthdrs = 1 },
+	  0,
+	  PASS },
+	/* Link control traffic. */
+	{ "neighbour solicitation",
+	  { ICMP6("ff02::1:ff00:1", 135), .hop_limit = 255 },
+	  0,
+	  PASS },
+	{ "NDP that left the link",
+	  { ICMP6("2001:db8::99", 135), .hop_limit = 64 },
+	  0,
+	  DROP },
+	{ "MLD report", { ICMP6("ff02::16", 143), .hop_limit = 1 }, 0, PASS },
+	{ "MLD report to unicast", { ICMP6("2001:db8::99", 143) }, 0, DROP },
+	{ "ICMPv6 echo, unknown", { ICMP6("2001:db8::99", 128) }, 0, DROP },
+	{ "ICMPv6 packet too big", { ICMP6("2001:db8::99", 2) }, 0, PASS },
+	{ "ICMP port unreachable",
+	  { ICMP4("198.51.100.99", 3), .icmp_code = 3 },
+	  0,
+	  PASS },
+	{ "DHCP client",
+	  { .family = 4,
+	    .saddr = "0.0.0.0",
+	    .daddr = "255.255.255.255",
+	    .proto = IPPROTO_UDP,
+	    .sport = 68,
+	    .dport = 67 },
+	  0,
+	  PASS },
+	{ "UDP to 67 from an unprivileged port",
+	  { UDP4("192.0.2.99", 67) },
+	  0,
+	  DROP },
+	{ "ARP", { .ethertype = 0x0806 }, 0, PASS },
+	{ "other EtherType", { .ethertype = 0x88b5 }, 0, DROP },
+	{ "PPPoE session carrying IP", { .ethertype = 0x8864 }, 0, DROP },
+	/* VLAN tags. */
+	{ "VLAN tag, allowed", { TCP4("192.0.2.10", 80), .vlans = 1 }, 0, PASS },
+	{ "VLAN tag, unknown", { TCP4("192.0.2.99", 80), .vlans = 1 }, 0, DROP },
+	{ "QinQ, allowed", { TCP4("192.0.2.10", 80), .vlans = 2 }, 0, PASS },
+	{ "three tags", { TCP4("192.0.2.10", 80), .vlans = 3 }, 0, DROP },
+	/* Malformed headers. */
+	{ "IPv4 header length 4",
+	  { TCP4("192.0.2.10", 80), .ihl = 4 },
+	  0,
+	  DROP },
+	{ "IPv4 options, allowed",
+	  { TCP4("192.0.2.10", 80), .ihl = 7 },
+	  0,
+	  PASS },
+	/*
+	 * BPF_PROG_TEST_RUN refuses packets shorter than an IPv4 header, as
+	 * the stack does; a header with no transport after it is the shortest
+	 * IP packet the classifier can meet.
+	 */
+	{ "no TCP header", { TCP4("192.0.2.10", 80), .truncate = 34 }, 0, DROP },
+	{ "truncated TCP header",
+	  { TCP4("192.0.2.10", 80), .truncate = 40 },
+	  0,
+	  DROP },
+	{ "IPv4 options cut short",
+	  { TCP4("192.0.2.10", 80), .ihl = 7, .truncate = 38 },
+	  0,
+	  DROP },
+	{ "IPv4 header length 15",
+	  { TCP4("192.0.2.10", 80), .ihl = 15, .truncate = 60 },
+	  0,
+	  DROP },
+	{ "IPv6 EtherType, IPv4 inside",
+	  { TCP4("192.0.2.10", 80), .ethertype = 0x86dd },
+	  0,
+	  DROP },
+	/* The proxy's upstream queries. */
+	{ "marked query to the upstream",
+	  { UDP4("192.0.2.53", 53) },
+	  0x6d6f6174,
+	  PASS },
+	{ "unmarked query to the upstream",
+	  { UDP4("192.0.2.53", 53) },
+	  0,
+	  DROP },
+	{ "marked query elsewhere",
+	  { UDP4("192.0.2.54", 53) },
+	  0x6d6f6174,
+	  DROP },
+	{ "marked query to another port",
+	  { UDP4("192.0.2.53", 5353) },
+	  0x6d6f6174,
+	  DROP },
+};
+
+static void test_verdicts(void)
+{
+	size_t i;
+
+	if (!setup(false, true))
+		return;
+	for (i = 0; i < sizeof(verdict_cases) / sizeof(verdict_cases[0]); i++) {
+		const struct verdict_case *c = &verdict_cases[i];
+		int got = run(DATAPATH_PROG_EGRESS, &c->d, c->mark);
+
+		if (got != c->expect) {
+			test__fail("%s: got %d, expected %d", c->name, got,
+				   c->expect);
+			break;
+		}
+	}
+	teardown();
+}
+
+static void test_fragments(void)
+{
+	struct pkt_desc first = { UDP4("192.0.2.10", 9), .frag = PKT_FRAG_FIRST,
+				  .frag_id = 77 };
+	struct pkt_desc later = { UDP4("192.0.2.10", 9), .frag = PKT_FRAG_LATER,
+				  .frag_id = 77 };
+	struct pkt_desc stray = { UDP4("192.0.2.10", 9), .frag = PKT_FRAG_LATER,
+				  .frag_id = 78 };
+	struct pkt_desc first6 = { .family = 6,
+				   .saddr = RUNNER6,
+				   .daddr = "2001:db8::10",
+				   .proto = IPPROTO_UDP,
+				   .sport = 1,
+				   .dport = 9,
+				   .frag = PKT_FRAG_FIRST,
+				   .frag_id = 0x10000 };
+	struct pkt_desc later6 = first6;
+	struct pkt_desc denied = { UDP4("192.0.2.99", 9),
+				   .frag = PKT_FRAG_FIRST, .frag_id = 79 };
+	struct pkt_desc denied_later = denied;
+
+	if (!setup(false, true))
+		return;
+	later6.frag = PKT_FRAG_LATER;
+	denied_later.frag = PKT_FRAG_LATER;
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &stray, 0), DROP, "unknown id");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &first, 0), PASS, "first");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &later, 0), PASS, "follows first");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &first6, 0), PASS, "v6 first");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &later6, 0), PASS, "v6 later");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &denied, 0), DROP, "denied first");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &denied_later, 0), DROP,
+		  "denied later");
+	teardown();
+}
+
+/* A peer's SYN seen at ingress lets this host's replies out. */
+static void test_inbound_replies(void)
+{
+	struct pkt_desc syn_in = { .family = 4,
+				   .saddr = "198.51.100.77",
+				   .daddr = RUNNER4,
+				   .proto = IPPROTO_TCP,
+				   .sport = 5555,
+				   .dport = 22,
+				   .tcp_flags = SYN };
+	struct pkt_desc reply = { .family = 4,
+				  .saddr = RUNNER4,
+				  .daddr = "198.51.100.77",
+				  .proto = IPPROTO_TCP,
+				  .sport = 22,
+				  .dport = 5555,
+				  .tcp_flags = SYN | ACK };
+	struct pkt_desc other = reply;
+	struct pkt_desc ping_in = { .family = 4,
+				    .saddr = "198.51.100.78",
+				    .daddr = RUNNER4,
+				    .proto = IPPROTO_ICMP,
+				    .icmp_type = 8,
+				    .icmp_id = 99 };
+	struct pkt_desc pong = { ICMP4("198.51.100.78", 0), .icmp_id = 99 };
+
+	if (!setup(false, true))
+		return;
+	other.dport = 5556;
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &reply, 0), DROP, "before");
+	ASSERT_EQ(run(DATAPATH_PROG_INGRESS, &syn_in, 0), PASS, "ingress");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &reply, 0), PASS, "reply");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &other, 0), DROP, "other flow");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &pong, 0), DROP, "pong before");
+	ASSERT_EQ(run(DATAPATH_PROG_INGRESS, &ping_in, 0), PASS, "ping");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &pong, 0), PASS, "pong");
+	teardown();
+}
+
+static void test_audit_mode_drops_nothing(void)
+{
+	size_t i;
+
+	if (!setup(true, true))
+		return;
+	for (i = 0; i < sizeof(verdict_cases) / sizeof(verdict_cases[0]); i++)
+		ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &verdict_cases[i].d,
+			      verdict_cases[i].mark),
+			  PASS, verdict_cases[i].name);
+	teardown();
+}
+
+static void test_link_without_l2_header(void)
+{
+	struct pkt_desc ok = { TCP4("192.0.2.10", 80), .no_l2 = true };
+	struct pkt_desc bad = { TCP4("192.0.2.99", 80), .no_l2 = true };
+	struct pkt_desc ok6 = { TCP6("2001:db8::10", 80), .no_l2 = true };
+
+	if (!setup(false, false))
+		return;
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &ok, 0), PASS, "allowed");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &bad, 0), DROP, "unknown");
+	ASSERT_EQ(run(DATAPATH_PROG_EGRESS, &ok6, 0), PASS, "v6");
+	teardown();
+}
+
+struct seen {
+	struct moat_event ev;
+	int count;
+};
+
+static int collect(void *ctx, const struct moat_event *ev)
+{
+	struct seen *s = ctx;
+
+	s->ev = *ev;
+	s->count++;
+	return 0;
+}
+
+static void test_events(void)
+{
+	struct pkt_desc syn = { TCP4("192.0.2.99", 443) };
+	struct pkt_desc data = { .family = 4,
+				 .saddr = RUNNER4,
+				 .daddr = "192.0.2.10",
+				 .proto = IPPROTO_TCP,
+				 .sport = 40000,
+				 .dport = 443,
+				 .tcp_flags = ACK };
+	struct pkt_desc ok = { TCP4("192.0.2.10", 443) };
+	uint8_t want[ADDR_LEN];
+	struct seen s = { 0 };
+
+	if (!setup(false, true))
+		return;
+	ASSERT_TRUE(datapath__open_events(dp, collect, &s) >= 0, "ring");
+
+	/* Three transmissions of one SYN from one socket: one event. */
+	ASSERT_EQ(run_repeat(DATAPATH_PROG_EGRESS, &syn, 0, 3), DROP,
+		  "blocked syn");
+	datapath__consume_events(dp);
+	ASSERT_EQ(s.count, 1, "one event");
+	ASSERT_EQ(s.ev.action, MOAT_ACTION_BLOCKED, "blocked");
+	ASSERT_EQ(s.ev.reason, MOAT_REASON_NO_RULE, "no rule");
+	ASSERT_EQ(s.ev.dport, 443, "port");
+	ASSERT_EQ(s.ev.proto, IPPROTO_TCP, "proto");
+	ASSERT_TRUE(s.ev.flags & MOAT_EVENT_F_SYN, "syn flag");
+	addr_parse("192.0.2.99", want);
+	ASSERT_TRUE(!memcmp(s.ev.daddr, want, ADDR_LEN), "address");
+
+	/* Allowed: the connection start is an event, its data is not. */
+	run(DATAPATH_PROG_EGRESS, &data, 0);
+	datapath__consume_events(dp);
+	ASSERT_EQ(s.count, 1, "no event for data");
+	run(DATAPATH_PROG_EGRESS, &ok, 0);
+	datapath__consume_events(dp);
+	ASSERT_EQ(s.count, 2, "allowed start");
+	ASSERT_EQ(s.ev.action, MOAT_ACTION_ALLOWED, "allowed");
+	ASSERT_EQ(s.ev.rule, 0, "the rule that allowed it");
+	teardown();
+}
+
+static void test_event_budget_counts_suppressed(void)
+{
+	struct pkt_desc syn = { TCP4("192.0.2.99", 443) };
+	uint64_t stats[MOAT_STAT_MAX];
+	int i;
+
+	if (!setup(false, true))
+		return;
+	/* New source ports are new flows: only the budget bounds them. */
+	for (i = 0; i < 5000; i++) {
+		syn.sport = (uint16_t)(1024 + i);
+		run(DATAPATH_PROG_EGRESS, &syn, 0);
+	}
+	ASSERT_OK(datapath__read_stats(dp, stats), "stats");
+	ASSERT_EQ(stats[MOAT_STAT_PACKETS_BLOCKED], 5000, "all counted");
+	ASSERT_TRUE(stats[MOAT_STAT_EVENTS_SUPPRESSED] > 0, "some suppressed");
+	ASSERT_EQ(stats[MOAT_STAT_EVENTS_SENT] +
+			  stats[MOAT_STAT_EVENTS_SUPPRESSED] +
+			  stats[MOAT_STAT_EVENTS_LOST],
+		  5000, "every event sent, suppressed or lost");
+	teardown();
+}
+
+static const struct test_case cases[] = {
+	TEST(test_verdicts),
+	TEST(test_fragments),
+	TEST(test_inbound_replies),
+	TEST(test_audit_mode_drops_nothing),
+	TEST(test_link_without_l2_header),
+	TEST(test_events),
+	TEST(test_event_budget_counts_suppressed),
+};
+
+TEST_MAIN("classifier", cases)
