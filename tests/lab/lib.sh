@@ -1,0 +1,237 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# lib.sh - the network-namespace lab: a runner, a network behind it with a
+# real authoritative DNS server (NSD) and application servers, and moat.
+#
+# Topology (all addresses from the documentation ranges):
+#
+#   runner netns                      net netns
+#   mr0 192.0.2.2/24  <--- veth --->  mn0 192.0.2.1/24
+#       2001:db8::2/64                    2001:db8::1/64
+#   default via 192.0.2.1             lo: 192.0.2.53, 2001:db8::53 (NSD)
+#   moat attached to mr0                  198.51.100.0/24 and 203.0.113.0/24
+#                                         hosts, 2001:db8:1::/64 hosts
+#                                         (labserver.py on every address)
+#
+# `ip netns exec` remounts /sys, hiding cgroup and bpf filesystems, so
+# commands enter the namespaces with nsenter; clients get their own
+# resolv.conf by a bind mount in a private mount namespace.
+
+LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MOAT=${MOAT:-$LAB_SRC/../../moat}
+LAB_ID=${LAB_ID:-$$}
+RUN_NS=moat-$LAB_ID-run
+NET_NS=moat-$LAB_ID-net
+LAB_DIR=
+MOAT_PID=
+LAB_PIDS=()
+
+lab_log() {
+	echo "  lab: $*" >&2
+}
+
+# Run a command in the runner namespace, as a client would be run.
+in_runner() {
+	nsenter --net=/run/netns/"$RUN_NS" "$@"
+}
+
+in_net() {
+	nsenter --net=/run/netns/"$NET_NS" "$@"
+}
+
+# A client process: its own mount namespace, the lab's resolv.conf.
+client() {
+	unshare -m --propagation private sh -c \
+		'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' \
+		client "$LAB_DIR/resolv.conf" \
+		nsenter --net=/run/netns/"$RUN_NS" "$@"
+}
+
+lab_addresses() {
+	local a
+	for a in 192.0.2.53/32 198.51.100.10/32 198.51.100.11/32 \
+		198.51.100.12/32 198.51.100.20/32 203.0.113.7/32 \
+		203.0.113.53/32 203.0.113.200/32; do
+		in_net ip addr add "$a" dev lo
+	done
+	for a in 2001:db8::53/128 2001:db8:1::10/128 2001:db8:1::20/128; do
+		in_net ip addr add "$a" dev lo nodad
+	done
+	for a in 198.51.100.{100..139}; do
+		in_net ip addr add "$a"/32 dev lo
+	done
+}
+
+lab_links() {
+	ip netns add "$RUN_NS" || return 1
+	ip netns add "$NET_NS" || return 1
+	ip link add mr0 netns "$RUN_NS" type veth peer name mn0 \
+		netns "$NET_NS" || return 1
+	in_runner sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+	in_net sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+	in_runner ip link set lo up
+	in_net ip link set lo up
+	in_runner ip addr add 192.0.2.2/24 dev mr0
+	in_runner ip addr add 2001:db8::2/64 dev mr0 nodad
+	in_net ip addr add 192.0.2.1/24 dev mn0
+	in_net ip addr add 2001:db8::1/64 dev mn0 nodad
+	in_runner ip link set mr0 up
+	in_net ip link set mn0 up
+	in_runner ip route add default via 192.0.2.1
+	in_runner ip -6 route add default via 2001:db8::1
+	lab_addresses
+}
+
+lab_zone() {
+	local i
+	cat <<EOF
+\$ORIGIN lab.test.
+\$TTL 60
+@	IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 60
+@	IN NS ns.lab.test.
+ns	IN A 192.0.2.53
+allowed	IN A 198.51.100.10
+allowed	IN AAAA 2001:db8:1::10
+api.allowed IN A 198.51.100.12
+blocked	IN A 198.51.100.20
+blocked	IN AAAA 2001:db8:1::20
+www	IN CNAME edge.cdn
+edge.cdn IN CNAME origin.cdn
+origin.cdn IN A 198.51.100.11
+direct	IN A 203.0.113.7
+short	1 IN A 198.51.100.12
+EOF
+	for i in {100..139}; do
+		echo "big	IN A 198.51.100.$i"
+	done
+}
+
+lab_dns() {
+	mkdir -p "$LAB_DIR/nsd"
+	lab_zone >"$LAB_DIR/nsd/lab.test.zone"
+	cat >"$LAB_DIR/nsd/nsd.conf" <<EOF
+server:
+	ip-address: 192.0.2.53
+	ip-address: 2001:db8::53
+	port: 53
+	username: ""
+	chroot: ""
+	zonesdir: "$LAB_DIR/nsd"
+	pidfile: "$LAB_DIR/nsd/nsd.pid"
+	database: ""
+	xfrdfile: "$LAB_DIR/nsd/xfrd.state"
+	zonelistfile: "$LAB_DIR/nsd/zone.list"
+	logfile: "$LAB_DIR/nsd/nsd.log"
+	server-count: 1
+	verbosity: 1
+remote-control:
+	control-enable: no
+zone:
+	name: lab.test
+	zonefile: lab.test.zone
+EOF
+	in_net nsd -d -c "$LAB_DIR/nsd/nsd.conf" >"$LAB_DIR/nsd/stdout" 2>&1 &
+	LAB_PIDS+=($!)
+	echo "nameserver 192.0.2.53" >"$LAB_DIR/resolv.conf"
+}
+
+lab_servers() {
+	in_net python3 "$LAB_SRC/labserver.py" 80,443,8080 9999 \
+		>"$LAB_DIR/labserver.out" 2>&1 &
+	LAB_PIDS+=($!)
+}
+
+# Wait until a command succeeds, up to a number of tenths of a second.
+wait_for() {
+	local tenths=$1
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		((tenths-- > 0)) || return 1
+		sleep 0.1
+	done
+}
+
+lab_up() {
+	LAB_DIR=$(mktemp -d /tmp/moat-lab.XXXXXX)
+	if ! lab_links; then
+		lab_log "cannot create the lab's namespaces"
+		return 1
+	fi
+	lab_dns
+	lab_servers
+	wait_for 50 in_runner dig +time=1 +tries=1 @192.0.2.53 \
+		allowed.lab.test || { lab_log "NSD did not answer"; return 1; }
+	wait_for 50 grep -q ready "$LAB_DIR/labserver.out" ||
+		{ lab_log "lab servers did not start"; return 1; }
+}
+
+# Run a whole moat command line in the background as the daemon and wait
+# until it is ready. The command must end in exec'ing moat (nsenter,
+# unshare and sh -c '... exec' all do), so that $! is moat itself.
+moat_launch() {
+	"$@" >>"$LAB_DIR/moat.out" 2>&1 &
+	MOAT_PID=$!
+	if ! "$MOAT" wait-ready --ready-file "$LAB_DIR/moat.ready" \
+		--pid-file "$LAB_DIR/moat.pid" --timeout 10; then
+		lab_log "moat did not become ready:"
+		sed 's/^/    /' "$LAB_DIR/moat.out" >&2
+		return 1
+	fi
+}
+
+# The options every lab daemon gets.
+moat_lab_args() {
+	echo --interface mr0 --audit-log "$LAB_DIR/audit.log" \
+		--pid-file "$LAB_DIR/moat.pid" --ready-file "$LAB_DIR/moat.ready" -v
+}
+
+# Start moat in the runner with the given policy; wait until it is ready.
+moat_start() {
+	moat_launch nsenter --net=/run/netns/"$RUN_NS" "$MOAT" start \
+		$(moat_lab_args) --upstream 192.0.2.53 "$@"
+}
+
+# Stop moat with a signal and wait for it; returns its exit status.
+moat_stop() {
+	local sig=${1:-TERM} status=0
+	[ -n "$MOAT_PID" ] || return 0
+	kill -"$sig" "$MOAT_PID" 2>/dev/null
+	# Braces keep bash's "Killed" job notice off the test output.
+	{ wait "$MOAT_PID"; } 2>/dev/null || status=$?
+	MOAT_PID=
+	return $status
+}
+
+lab_down() {
+	local pid
+	if [ -n "$MOAT_PID" ]; then
+		moat_stop TERM
+	fi
+	for pid in "${LAB_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${LAB_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	LAB_PIDS=()
+	ip netns del "$RUN_NS" 2>/dev/null
+	ip netns del "$NET_NS" 2>/dev/null
+	if [ -n "$LAB_DIR" ] && [ -z "${LAB_KEEP:-}" ]; then
+		rm -rf "$LAB_DIR"
+	fi
+	LAB_DIR=
+}
+
+# The audit log's events of one kind, one JSON object a line.
+audit_events() {
+	grep "\"event\":\"$1\"" "$LAB_DIR/audit.log"
+}
+
+# Host state a test compares before and after a run.
+host_state() {
+	in_runner nft list ruleset
+	in_runner tc qdisc show dev mr0
+	in_runner tc filter show dev mr0 ingress
+	in_runner tc filter show dev mr0 egress
+}
