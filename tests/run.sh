@@ -54,6 +54,7 @@ done
 for f in "$OUT"/fuzz/fuzz_*; do
 	suite "$(basename "$f")" run_fuzzer "$f"
 done
+suite cli tests/cli/run.sh
 suite lab tests/lab/run.sh
 suite style style_check
 

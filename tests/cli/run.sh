@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# run.sh - the moat command line: verdicts, messages and exit statuses.
+# Needs no root and no network.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+MOAT=${MOAT:-$HERE/../../moat}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# case NAME STATUS REGEX -- ARGS...: moat ARGS exits STATUS, and its
+# stdout and stderr together match REGEX.
+case_() {
+	local name=$1 want=$2 re=$3 out status
+	shift 4
+	out=$("$MOAT" "$@" 2>&1)
+	status=$?
+	if [ "$status" != "$want" ]; then
+		echo "FAIL cli/$name: exit status $status, expected $want"
+		echo "$out" | sed 's/^/    | /' | head -10
+	elif ! grep -Eq -- "$re" <<<"$out"; then
+		echo "FAIL cli/$name: no match for /$re/"
+		echo "$out" | sed 's/^/    | /' | head -10
+	else
+		echo "PASS cli/$name"
+	fi
+}
+
+case_ version 0 '^moat [0-9]+\.[0-9]+\.[0-9]+$' -- --version
+case_ help 0 'start \[POLICY\] \[PLACEMENT\]' -- --help
+case_ no_command 2 'Usage: moat COMMAND' --
+case_ unknown_command 2 "unknown command 'frobnicate'" -- frobnicate
+case_ start_help 0 '--allow-cidr CIDR' -- start --help
+case_ check_help 0 'Usage: moat check' -- check --help
+case_ stop_help 0 'Usage: moat stop' -- stop --help
+
+case_ check_allowed 0 '^api\.github\.com: allowed, ports 443/tcp \(rule "allow github\.com:443/tcp"\)$' \
+	-- check --allow github.com:443/tcp api.github.com
+case_ check_blocked 0 '^example\.org: blocked \(no rule allows it\)$' \
+	-- check --allow github.com example.org
+case_ check_denied 0 '^gist\.github\.com: blocked \(rule "deny gist\.github\.com"\)$' \
+	-- check --allow github.com --deny gist.github.com gist.github.com
+case_ check_deny_port 0 'allowed, ports all except 22/tcp' \
+	-- check --allow example.com --deny example.com:22/tcp example.com
+case_ check_wildcard 0 '^a\.b\.example\.com: allowed' \
+	-- check --allow '**.example.com' a.b.example.com
+case_ check_wildcard_shape 0 '^a\.b\.example\.com: blocked' \
+	-- check --allow '*.example.com' a.b.example.com
+case_ check_case_and_dot 0 '^API\.GitHub\.COM\.: allowed' \
+	-- check --allow github.com API.GitHub.COM.
+case_ check_address 0 '^192\.0\.2\.7: allowed, ports 443 \(rule "allow-cidr 192\.0\.2\.0/24:443"\)$' \
+	-- check --allow-cidr 192.0.2.0/24:443 192.0.2.7
+case_ check_address_v6 0 '^2001:db8::9: blocked' \
+	-- check --allow-cidr 2001:db8:1::/48 2001:db8::9
+case_ check_audit_note 0 'let through in audit mode' \
+	-- check --mode audit example.org
+case_ check_lists_rules 0 'policy is valid: 2 rules, enforce mode' \
+	-- check --allow example.com --deny-cidr 10.0.0.0/8
+case_ check_bad_host 2 "'exa mple\.com': a hostname may hold only" \
+	-- check --allow example.com 'exa mple.com'
+
+case_ bad_wildcard 2 "--allow 'foo\*\.com': a wildcard must be a whole label \('\*' or '\*\*'\)" \
+	-- check --allow 'foo*.com'
+case_ bad_cidr 2 "--deny-cidr '10\.0\.0\.1/8': host bits are set; did you mean 10\.0\.0\.0/8\?" \
+	-- check --deny-cidr 10.0.0.1/8
+case_ bad_port 2 "--allow 'example\.com:99999': a port must be a number from 1 to 65535" \
+	-- check --allow example.com:99999
+case_ bad_mode 2 "--mode 'loud': the mode must be 'enforce' or 'audit'" \
+	-- check --mode loud
+case_ bad_upstream 2 "--upstream 'resolver\.example': not an IPv4 or IPv6 address" \
+	-- check --upstream resolver.example
+case_ ip_as_host 2 "use --allow-cidr" -- check --allow 192.0.2.1
+case_ unknown_option 2 "unknown option '--alow'" -- check --alow example.com
+case_ missing_value 2 "option '--allow' needs a value" -- check --allow
+case_ start_operand 2 "unexpected operand 'extra'" -- start --allow a.com extra
+case_ stop_bad_timeout 2 "--timeout 'soon': expected a number of seconds" \
+	-- stop --timeout soon
+
+printf '{\n  "allow": [\n    "ok.example",\n    "bad*.example"\n  ]\n}\n' \
+	>"$TMP/policy.json"
+case_ file_rule_error 2 "policy\.json: line 4: allow\[1\] 'bad\*\.example': a wildcard" \
+	-- check --config "$TMP/policy.json"
+printf '{"allow": ["ok.example"], "alow": []}' >"$TMP/typo.json"
+case_ file_unknown_key 2 'unknown key "alow"; the keys are mode, upstream, allow' \
+	-- check --config "$TMP/typo.json"
+printf '{"allow": ["ok.example",]}' >"$TMP/syntax.json"
+case_ file_syntax 2 'syntax\.json: line 1, column [0-9]+: ' \
+	-- check --config "$TMP/syntax.json"
+case_ file_missing 2 "nope\.json: cannot open: No such file or directory" \
+	-- check --config "$TMP/nope.json"
+printf '{"allow": ["file.example"], "mode": "audit"}' >"$TMP/ok.json"
+case_ file_and_flags 0 'policy is valid: 2 rules, enforce mode' \
+	-- check --config "$TMP/ok.json" --allow flag.example --mode enforce
