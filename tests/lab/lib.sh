@@ -22,6 +22,7 @@ LAB_ID=${LAB_ID:-$$}
 RUN_NS=moat-$LAB_ID-run
 NET_NS=moat-$LAB_ID-net
 LAB_DIR=
+LAB_CGROUP=
 MOAT_PID=
 LAB_PIDS=()
 
@@ -38,12 +39,28 @@ in_net() {
 	nsenter --net=/run/netns/"$NET_NS" "$@"
 }
 
-# A client process: its own mount namespace, the lab's resolv.conf.
+# A client process: in the lab's cgroup (joined before it enters the
+# namespace), with its own mount namespace and the lab's resolv.conf.
 client() {
-	unshare -m --propagation private sh -c \
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' client \
+		"$LAB_CGROUP" unshare -m --propagation private sh -c \
 		'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' \
 		client "$LAB_DIR/resolv.conf" \
 		nsenter --net=/run/netns/"$RUN_NS" "$@"
+}
+
+# The cgroup v2 hierarchy, wherever it is mounted (hybrid hosts too).
+cgroup_v2_root() {
+	awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts
+}
+
+# The lab's own cgroup, for moat's socket hooks and the lab's clients.
+lab_cgroup() {
+	local root
+	root=$(cgroup_v2_root)
+	[ -n "$root" ] || { lab_log "no cgroup v2 hierarchy"; return 1; }
+	LAB_CGROUP=$root/moat-lab-$LAB_ID
+	mkdir "$LAB_CGROUP"
 }
 
 lab_addresses() {
@@ -131,14 +148,16 @@ zone:
 	name: lab.test
 	zonefile: lab.test.zone
 EOF
-	in_net nsd -d -c "$LAB_DIR/nsd/nsd.conf" >"$LAB_DIR/nsd/stdout" 2>&1 &
+	# Simple commands, not functions: $! is then the server itself.
+	nsenter --net=/run/netns/"$NET_NS" nsd -d -c "$LAB_DIR/nsd/nsd.conf" \
+		>"$LAB_DIR/nsd/stdout" 2>&1 &
 	LAB_PIDS+=($!)
 	echo "nameserver 192.0.2.53" >"$LAB_DIR/resolv.conf"
 }
 
 lab_servers() {
-	in_net python3 "$LAB_SRC/labserver.py" 80,443,8080 9999 \
-		>"$LAB_DIR/labserver.out" 2>&1 &
+	nsenter --net=/run/netns/"$NET_NS" python3 "$LAB_SRC/labserver.py" \
+		80,443,8080 9999 >"$LAB_DIR/labserver.out" 2>&1 &
 	LAB_PIDS+=($!)
 }
 
@@ -154,6 +173,7 @@ wait_for() {
 
 lab_up() {
 	LAB_DIR=$(mktemp -d /tmp/moat-lab.XXXXXX)
+	lab_cgroup || return 1
 	if ! lab_links; then
 		lab_log "cannot create the lab's namespaces"
 		return 1
@@ -182,7 +202,8 @@ moat_launch() {
 
 # The options every lab daemon gets.
 moat_lab_args() {
-	echo --interface mr0 --audit-log "$LAB_DIR/audit.log" \
+	echo --interface mr0 --cgroup "$LAB_CGROUP" \
+		--audit-log "$LAB_DIR/audit.log" \
 		--pid-file "$LAB_DIR/moat.pid" --ready-file "$LAB_DIR/moat.ready" -v
 }
 
@@ -203,6 +224,27 @@ moat_stop() {
 	return $status
 }
 
+lab_kill_netns() {
+	local pids tries=20
+	while pids=$(ip netns pids "$1" 2>/dev/null) && [ -n "$pids" ] &&
+		((tries-- > 0)); do
+		kill -KILL $pids 2>/dev/null
+		sleep 0.1
+	done
+}
+
+# Kill what is left in the lab's cgroup, then remove it.
+lab_cgroup_remove() {
+	local tries=50
+	[ -n "$LAB_CGROUP" ] && [ -d "$LAB_CGROUP" ] || return 0
+	while [ -s "$LAB_CGROUP/cgroup.procs" ] && ((tries-- > 0)); do
+		xargs -r kill -KILL <"$LAB_CGROUP/cgroup.procs" 2>/dev/null
+		sleep 0.1
+	done
+	rmdir "$LAB_CGROUP" || lab_log "cannot remove $LAB_CGROUP"
+	LAB_CGROUP=
+}
+
 lab_down() {
 	local pid
 	if [ -n "$MOAT_PID" ]; then
@@ -215,8 +257,13 @@ lab_down() {
 		wait "$pid" 2>/dev/null
 	done
 	LAB_PIDS=()
+	# Whatever still runs in the lab's namespaces (NSD's own children,
+	# a test's stray client) would keep them alive after the delete.
+	lab_kill_netns "$RUN_NS"
+	lab_kill_netns "$NET_NS"
 	ip netns del "$RUN_NS" 2>/dev/null
 	ip netns del "$NET_NS" 2>/dev/null
+	lab_cgroup_remove
 	if [ -n "$LAB_DIR" ] && [ -z "${LAB_KEEP:-}" ]; then
 		rm -rf "$LAB_DIR"
 	fi
@@ -234,4 +281,5 @@ host_state() {
 	in_runner tc qdisc show dev mr0
 	in_runner tc filter show dev mr0 ingress
 	in_runner tc filter show dev mr0 egress
+	bpftool cgroup show "$LAB_CGROUP"
 }
