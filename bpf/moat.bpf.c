@@ -3,10 +3,12 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 #include "moat.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/verdict.h"
+#include "lib/owner.h"
 #include "lib/events.h"
 
 /*
@@ -33,6 +35,12 @@
 
 /* Set before load: report what would be blocked, drop nothing. */
 const volatile bool moat_audit = false;
+
+/*
+ * Set before load: false for links without a link-layer header (WireGuard,
+ * tun), where a packet starts at its IP header.
+ */
+const volatile bool moat_has_l2 = true;
 
 static __always_inline bool moat_icmp_is_control(__u8 type)
 {
@@ -252,7 +260,7 @@ int moat_tc_egress(struct __sk_buff *skb)
 	struct moat_decision d;
 	int status;
 
-	status = moat_parse(skb, &pkt);
+	status = moat_parse(skb, moat_has_l2, &pkt);
 	if (status == MOAT_PARSE_OK)
 		moat_decide_egress(skb, &pkt, &d);
 	else
@@ -305,10 +313,143 @@ int moat_tc_ingress(struct __sk_buff *skb)
 {
 	struct moat_packet pkt = {};
 
-	if (moat_parse(skb, &pkt) == MOAT_PARSE_OK &&
+	if (moat_parse(skb, moat_has_l2, &pkt) == MOAT_PARSE_OK &&
 	    pkt.frag != MOAT_FRAG_LATER)
 		moat_record_inbound(&pkt);
 	return TC_ACT_UNSPEC;
+}
+
+/*
+ * Socket hooks: note who owns each socket, so that the classifier, which
+ * sees packets after the process that made them is out of reach, can say
+ * whose they were. They decide nothing (1 lets the call proceed).
+ */
+SEC("cgroup/sock_create")
+int moat_sock_create(struct bpf_sock *sk)
+{
+	moat_record_owner(bpf_get_socket_cookie(sk));
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int moat_connect4(struct bpf_sock_addr *ctx)
+{
+	moat_record_owner(bpf_get_socket_cookie(ctx));
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int moat_connect6(struct bpf_sock_addr *ctx)
+{
+	moat_record_owner(bpf_get_socket_cookie(ctx));
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int moat_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	moat_record_owner(bpf_get_socket_cookie(ctx));
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int moat_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	moat_record_owner(bpf_get_socket_cookie(ctx));
+	return 1;
+}
+
+static __always_inline bool moat_is_loopback(const __u8 *addr, __u8 family)
+{
+	static const __u8 lo6[MOAT_ADDR_LEN] = { [15] = 1 };
+	int i;
+
+	if (family == 4)
+		return addr[12] == 127;
+	for (i = 0; i < MOAT_ADDR_LEN; i++)
+		if (addr[i] != lo6[i])
+			return false;
+	return true;
+}
+
+/*
+ * DNS queries reach the proxy through NAT, which hides the client's socket
+ * from it but not the socket's address and port. This hook runs after NAT
+ * (ip_finish_output), on packets that carry their socket: it records the
+ * owner of each socket that sends to the proxy, under the address and
+ * port the proxy will see.
+ */
+SEC("cgroup_skb/egress")
+int moat_dns_egress(struct __sk_buff *skb)
+{
+	struct moat_endpoint_key key = {};
+	struct moat_packet pkt = {};
+	struct moat_owner owner;
+	struct moat_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&moat_config, &zero);
+	if (!cfg || !cfg->proxy_port)
+		return 1;
+	if (moat_parse(skb, false, &pkt) != MOAT_PARSE_OK ||
+	    pkt.dport != cfg->proxy_port ||
+	    (pkt.proto != IPPROTO_UDP && pkt.proto != IPPROTO_TCP) ||
+	    !moat_is_loopback(pkt.daddr, pkt.family))
+		return 1;
+	if (!moat_owner_of(bpf_get_socket_cookie(skb), &owner))
+		return 1;
+
+	__builtin_memcpy(key.addr, pkt.saddr, MOAT_ADDR_LEN);
+	key.port = pkt.sport;
+	key.proto = pkt.proto;
+	bpf_map_update_elem(&moat_dns_client, &key, &owner, BPF_ANY);
+	return 1;
+}
+
+static __always_inline void moat_emit_step(__u32 root)
+{
+	struct moat_step_event *ev;
+
+	ev = bpf_ringbuf_reserve(&moat_events, sizeof(*ev), 0);
+	if (!ev) {
+		moat_count(MOAT_STAT_EVENTS_LOST);
+		return;
+	}
+	ev->kind = MOAT_EVENT_STEP;
+	ev->root = root;
+	ev->boot_ns = bpf_ktime_get_boot_ns();
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/*
+ * The runner's worker starts each workflow step as a direct child. That
+ * child becomes a step root, tagged with its own pid, and every process
+ * forked below it inherits the tag: a background process a step leaves
+ * behind stays that step's work. Threads share their process's tag.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(moat_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid, tag;
+	struct moat_config *cfg;
+	__u32 zero = 0;
+
+	if ((__u32)child->pid != ctgid)
+		return 0; /* a new thread */
+
+	cfg = bpf_map_lookup_elem(&moat_config, &zero);
+	if (cfg && cfg->worker_tgid && ptgid == cfg->worker_tgid) {
+		tag = ctgid;
+		moat_emit_step(ctgid);
+	} else {
+		tag = moat_tag_of(ptgid);
+	}
+
+	if (tag != MOAT_TAG_NONE)
+		bpf_map_update_elem(&moat_proc_tag, &ctgid, &tag, BPF_ANY);
+	else
+		bpf_map_delete_elem(&moat_proc_tag, &ctgid);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -59,9 +59,30 @@ enum moat_reason {
 	MOAT_REASON_ROUTING_HDR = 11, /* IPv6 routing header with hops left */
 };
 
+/*
+ * A process's tag says whose work it is. A workflow step's processes carry
+ * the pid of the step's first process, the runner's worker's direct child
+ * (the step root); the other tags are below any pid (PID_MAX_LIMIT is
+ * 2^22).
+ */
+#define MOAT_TAG_NONE 0 /* not tagged: the host's own processes */
+#define MOAT_TAG_RUNNER 0xffffffffU /* the runner (Runner.Worker and up) */
+#define MOAT_TAG_MOAT 0xfffffffeU /* moat and its helpers */
+#define MOAT_TAG_PREEXISTING 0xfffffffdU /* step processes older than moat */
+#define MOAT_TAG_STEP_MAX 0xfffffff0U /* tags below this are step roots */
+
+#define MOAT_COMM_LEN 16
+
+/* Ring buffer records; each begins with its kind. */
+enum moat_event_kind {
+	MOAT_EVENT_PACKET = 1, /* struct moat_event */
+	MOAT_EVENT_STEP = 2, /* struct moat_step_event */
+};
+
 /* Event flags. */
 #define MOAT_EVENT_F_SYN 0x01 /* a TCP connection start */
 #define MOAT_EVENT_F_FRAGMENT 0x02 /* a non-first fragment */
+#define MOAT_EVENT_F_OWNER 0x04 /* owner holds the socket's process */
 
 /* Value of the learned-address and CIDR maps. */
 struct moat_entry {
@@ -130,8 +151,32 @@ struct moat_seen_key {
 	__u8 pad[2];
 };
 
+/* The process behind a socket, as the socket hooks saw it. */
+struct moat_owner {
+	__u32 pid; /* thread group id */
+	__u32 tag; /* MOAT_TAG_* or a step root's pid */
+	char comm[MOAT_COMM_LEN];
+};
+
+/* Key of the DNS-client map: a client socket's own address and port. */
+struct moat_endpoint_key {
+	__u8 addr[MOAT_ADDR_LEN];
+	__u16 port; /* host byte order */
+	__u8 proto;
+	__u8 pad;
+};
+
+/* Runtime settings the daemon writes once it knows them. */
+struct moat_config {
+	__u32 worker_tgid; /* the runner's Runner.Worker, 0 if none */
+	__u16 proxy_port; /* the DNS proxy's port, host byte order */
+	__u16 pad;
+};
+
 /* One packet verdict, sent through the ring buffer. */
 struct moat_event {
+	__u32 kind; /* MOAT_EVENT_PACKET */
+	__u32 ifindex;
 	__u64 boot_ns; /* bpf_ktime_get_boot_ns() */
 	__u64 cookie; /* socket cookie, 0 when the packet has no socket */
 	__u8 daddr[MOAT_ADDR_LEN];
@@ -139,12 +184,19 @@ struct moat_event {
 	__u16 dport; /* host byte order; ICMP: type << 8 | code */
 	__u16 sport;
 	__u32 rule; /* rule id, or MOAT_RULE_NONE */
-	__u32 ifindex;
 	__u8 proto; /* IP protocol number */
 	__u8 action; /* enum moat_action */
 	__u8 reason; /* enum moat_reason */
 	__u8 flags; /* MOAT_EVENT_F_* */
-	__u8 pad[8];
+	struct moat_owner owner; /* valid with MOAT_EVENT_F_OWNER */
+	__u32 pad;
+};
+
+/* A direct child of the runner's worker: a workflow step's first process. */
+struct moat_step_event {
+	__u32 kind; /* MOAT_EVENT_STEP */
+	__u32 root; /* its pid */
+	__u64 boot_ns;
 };
 
 /* Per-CPU counters; the stats event at shutdown sums them. */
@@ -178,7 +230,11 @@ _Static_assert(sizeof(struct moat_upstream_key) == 20, "upstream layout");
 _Static_assert(sizeof(struct moat_flow_key) == 24, "moat_flow_key layout");
 _Static_assert(sizeof(struct moat_frag_key) == 40, "moat_frag_key layout");
 _Static_assert(sizeof(struct moat_seen_key) == 32, "moat_seen_key layout");
-_Static_assert(sizeof(struct moat_event) == 72, "moat_event layout");
+_Static_assert(sizeof(struct moat_owner) == 24, "moat_owner layout");
+_Static_assert(sizeof(struct moat_endpoint_key) == 20, "endpoint layout");
+_Static_assert(sizeof(struct moat_config) == 8, "moat_config layout");
+_Static_assert(sizeof(struct moat_event) == 96, "moat_event layout");
+_Static_assert(sizeof(struct moat_step_event) == 16, "step event layout");
 _Static_assert(sizeof(struct moat_frag_verdict) == 8, "frag verdict layout");
 
 #endif /* MOAT_H */

@@ -153,6 +153,26 @@ int audit__start(struct audit *a, const char *mode, const char *ifname, int pid)
 	return end_event(a);
 }
 
+/* The contract's attribution keys; null where nothing is known. */
+static void write_who(struct audit *a, const struct who *who)
+{
+	if (!who)
+		return;
+	json_w_string(&a->w, "scope", who->scope);
+	if (who->pid)
+		json_w_int(&a->w, "pid", who->pid);
+	else
+		json_w_null(&a->w, "pid");
+	json_w_string(&a->w, "comm", who->comm[0] ? who->comm : NULL);
+	json_w_string(&a->w, "exe", who->exe);
+	json_w_string(&a->w, "cmdline", who->cmdline);
+	if (who->step)
+		json_w_int(&a->w, "step", who->step);
+	else
+		json_w_null(&a->w, "step");
+	json_w_string(&a->w, "step_name", who->step_name);
+}
+
 static void write_answers(struct audit *a, const uint8_t (*answers)[ADDR_LEN],
 			  size_t count)
 {
@@ -184,6 +204,7 @@ int audit__dns(struct audit *a, const struct audit_dns *ev)
 			      endpoint_format(ev->client, client,
 					      sizeof(client)));
 	json_w_string(&a->w, "transport", ev->tcp ? "tcp" : "udp");
+	write_who(a, ev->who);
 	return end_event(a);
 }
 
@@ -211,6 +232,16 @@ int audit__connect(struct audit *a, const struct audit_connect *ev)
 	if (ev->icmp_type < 0)
 		json_w_uint(&a->w, "src_port", ev->sport);
 	json_w_uint(&a->w, "cookie", ev->cookie);
+	write_who(a, ev->who);
+	return end_event(a);
+}
+
+int audit__step(struct audit *a, int number, const char *name,
+		uint64_t started_ns)
+{
+	begin_event(a, started_ns ? started_ns : audit_now(), "step", NULL);
+	json_w_int(&a->w, "step", number);
+	json_w_string(&a->w, "name", name);
 	return end_event(a);
 }
 

@@ -16,6 +16,22 @@ struct audit;
 #define AUDIT_BLOCKED "blocked"
 #define AUDIT_WOULD_BLOCK "would_block"
 
+/*
+ * Who did something. scope is "step" (with step and step_name when the
+ * step is known), "runner", "moat", "pre_existing" (started before moat),
+ * "host" (not under the runner), "forwarded" (no socket on this host: a
+ * NATed namespace's traffic) or "unattributed" (a socket no hook saw).
+ */
+struct who {
+	const char *scope;
+	int pid; /* 0 when unknown */
+	char comm[16];
+	const char *exe;
+	const char *cmdline;
+	int step; /* 0 when not a step's */
+	const char *step_name;
+};
+
 struct audit_dns {
 	const char *action;
 	const char *qname;
@@ -27,6 +43,7 @@ struct audit_dns {
 	bool tcp;
 	const uint8_t (*answers)[ADDR_LEN];
 	size_t nanswers;
+	const struct who *who;
 };
 
 struct audit_connect {
@@ -43,6 +60,7 @@ struct audit_connect {
 	const char *rule;
 	const char *reason;
 	uint64_t cookie;
+	const struct who *who;
 };
 
 /* A counter the stats event reports. */
@@ -62,6 +80,9 @@ int audit__start(struct audit *audit, const char *mode, const char *ifname,
 		 int pid);
 int audit__dns(struct audit *audit, const struct audit_dns *ev);
 int audit__connect(struct audit *audit, const struct audit_connect *ev);
+/* A workflow step began: its number (the runner's), name and start. */
+int audit__step(struct audit *audit, int number, const char *name,
+		uint64_t started_ns);
 int audit__stats(struct audit *audit, const struct audit_counter *counters,
 		 size_t count);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* daemon.c - `moat start`: set everything up, run, and undo it all */
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "netif.h"
 #include "proxy.h"
 #include "runfiles.h"
+#include "steps.h"
 #include "subproc.h"
 #include "upstream.h"
 
@@ -35,6 +37,9 @@ struct daemon {
 	bool al_ready;
 	struct audit *audit;
 	struct proxy *px;
+	struct steps steps;
+	bool steps_ready;
+	uint64_t steps_polled_ms;
 	int lock_fd;
 	struct run_state state;
 	int sig_fd;
@@ -100,10 +105,11 @@ static void log_blocked(const struct audit_connect *ac)
 		ac->host ? " host " : "", ac->host ? ac->host : "", ac->reason);
 }
 
-static int on_datapath_event(void *ctx, const struct moat_event *ev)
+static void on_packet(struct daemon *d, const struct moat_event *ev)
 {
-	struct daemon *d = ctx;
 	bool icmp = ev->proto == IPPROTO_ICMP || ev->proto == IPPROTO_ICMPV6;
+	bool owned = ev->flags & MOAT_EVENT_F_OWNER;
+	struct who who;
 	struct audit_connect ac = {
 		.realtime_ns = ev->boot_ns + d->boot_to_real_ns,
 		.action = action_name(ev->action),
@@ -118,11 +124,25 @@ static int on_datapath_event(void *ctx, const struct moat_event *ev)
 		.rule = policy__rule_text(&d->o->policy, ev->rule),
 		.reason = reason_name(ev->reason),
 		.cookie = ev->cookie,
+		.who = &who,
 	};
 
+	steps__who(&d->steps, owned ? &ev->owner : NULL, ev->cookie, &who);
 	audit__connect(d->audit, &ac);
 	if (ev->action != MOAT_ACTION_ALLOWED)
 		log_blocked(&ac);
+}
+
+static int on_datapath_event(void *ctx, const void *data, size_t len)
+{
+	const struct moat_step_event *step = data;
+	struct daemon *d = ctx;
+
+	if (len >= sizeof(struct moat_event) && step->kind == MOAT_EVENT_PACKET)
+		on_packet(d, data);
+	else if (len >= sizeof(*step) && step->kind == MOAT_EVENT_STEP &&
+		 d->steps_ready)
+		steps__on_root(&d->steps, (pid_t)step->root, step->boot_ns);
 	return 0;
 }
 
@@ -284,6 +304,8 @@ static int start_proxy(struct daemon *d)
 		.upstreams = d->o->policy.upstreams,
 		.nupstreams = d->o->policy.nupstreams,
 		.mode = d->o->policy.mode,
+		.dp = d->dp,
+		.steps = &d->steps,
 	};
 
 	return proxy__new(&d->px, &popts, &d->al, d->audit, &d->loop);
@@ -323,6 +345,52 @@ static int open_events(struct daemon *d)
 	}
 	d->events_h.fn = events_ready;
 	return loop__add(&d->loop, fd, EPOLLIN, &d->events_h);
+}
+
+/* The v2 hierarchy, wherever /proc/mounts says it is (hybrid hosts too). */
+static int cgroup_v2_root(char *out, size_t len)
+{
+	char dev[256], dir[PATH_MAX], type[64];
+	FILE *f = fopen("/proc/mounts", "r");
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	while (!found &&
+	       fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(out, len, "%s", dir);
+			found = 1;
+		}
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
+/*
+ * The socket hooks and the step tracker go in before the classifier:
+ * sockets made from here on have owners when their packets meet it.
+ */
+static int track_processes(struct daemon *d)
+{
+	char root[PATH_MAX];
+	const char *cgroup = d->o->cgroup;
+	int err;
+
+	if (!cgroup) {
+		if (cgroup_v2_root(root, sizeof(root))) {
+			pr_err("no cgroup v2 hierarchy in /proc/mounts; mount one or pass --cgroup DIR");
+			return -ENOENT;
+		}
+		cgroup = root;
+	}
+	err = datapath__attach_hooks(d->dp, cgroup, d->o->github);
+	if (!err)
+		err = datapath__set_proxy_port(d->dp, d->o->dns_listen.port);
+	if (!err)
+		err = steps__init(&d->steps, d->dp, d->audit, d->o->github,
+				  d->boot_to_real_ns);
+	d->steps_ready = !err;
+	return err;
 }
 
 static int attach(struct daemon *d)
@@ -388,10 +456,10 @@ static int mark_ready(struct daemon *d)
 static int set_up(struct daemon *d)
 {
 	int (*const steps[])(struct daemon *) = {
-		setup_signals,	      resolve_upstreams, take_lock,
-		write_pid_file,	      open_datapath,	 start_proxy,
-		install_redirect,     open_events,	 attach,
-		flush_resolver_cache, mark_ready,
+		setup_signals,	  resolve_upstreams,	take_lock,
+		write_pid_file,	  open_datapath,	start_proxy,
+		install_redirect, open_events,		track_processes,
+		attach,		  flush_resolver_cache, mark_ready,
 	};
 	size_t i;
 	int err;
@@ -406,14 +474,25 @@ static int set_up(struct daemon *d)
 	return 0;
 }
 
+/* Read the runner's log often enough that step events keep pace. */
+#define STEPS_POLL_MS 100
+
 static void run(struct daemon *d)
 {
+	uint64_t now;
 	int timeout;
 
 	while (!d->stopping) {
 		timeout = proxy__tick(d->px);
+		if (timeout > STEPS_POLL_MS)
+			timeout = STEPS_POLL_MS;
 		if (loop__run_once(&d->loop, timeout) < 0)
 			break;
+		now = loop_now_ms();
+		if (now - d->steps_polled_ms >= STEPS_POLL_MS) {
+			steps__poll(&d->steps);
+			d->steps_polled_ms = now;
+		}
 	}
 }
 
@@ -493,6 +572,8 @@ static void tear_down(struct daemon *d)
 		write_stats(d);
 	}
 	proxy__free(d->px);
+	if (d->steps_ready)
+		steps__fini(&d->steps);
 	if (d->al_ready)
 		allowlist__fini(&d->al);
 	datapath__close(d->dp);

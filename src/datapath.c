@@ -3,9 +3,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/pkt_cls.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "datapath.h"
 #include "log.h"
@@ -19,8 +22,13 @@
 #define MOAT_TC_PRIORITY 1
 #define MOAT_TC_HANDLE 0x6d6f6174 /* "moat" */
 
+#define DATAPATH_LINKS_MAX 8
+
 struct datapath {
 	struct moat_bpf *skel;
+	struct bpf_link *links[DATAPATH_LINKS_MAX];
+	int nlinks;
+	struct moat_config config;
 	struct ring_buffer *events;
 	datapath_event_fn event_fn;
 	void *event_ctx;
@@ -66,8 +74,12 @@ fail:
 
 void datapath__close(struct datapath *dp)
 {
+	int i;
+
 	if (!dp)
 		return;
+	for (i = 0; i < dp->nlinks; i++)
+		bpf_link__destroy(dp->links[i]);
 	ring_buffer__free(dp->events);
 	moat_bpf__destroy(dp->skel);
 	free(dp);
@@ -283,9 +295,99 @@ static int ringbuf_sample(void *ctx, void *data, size_t len)
 {
 	struct datapath *dp = ctx;
 
-	if (len < sizeof(struct moat_event))
-		return 0;
-	return dp->event_fn(dp->event_ctx, data);
+	return dp->event_fn(dp->event_ctx, data, len);
+}
+
+static int attach_link(struct datapath *dp, struct bpf_program *prog,
+		       int cgroup_fd)
+{
+	struct bpf_link *link;
+	int err;
+
+	if (dp->nlinks == DATAPATH_LINKS_MAX)
+		return -E2BIG;
+	link = cgroup_fd >= 0 ? bpf_program__attach_cgroup(prog, cgroup_fd) :
+				bpf_program__attach(prog);
+	if (!link) {
+		err = -errno;
+		pr_err("cannot attach %s: %s", bpf_program__name(prog),
+		       errstr(err));
+		return err;
+	}
+	dp->links[dp->nlinks++] = link;
+	return 0;
+}
+
+int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork)
+{
+	struct bpf_program *hooks[] = {
+		dp->skel->progs.moat_sock_create,
+		dp->skel->progs.moat_connect4,
+		dp->skel->progs.moat_connect6,
+		dp->skel->progs.moat_sendmsg4,
+		dp->skel->progs.moat_sendmsg6,
+		dp->skel->progs.moat_dns_egress,
+	};
+	size_t i;
+	int fd, err = 0;
+
+	/* The fork hook first: children of processes tagged later inherit. */
+	if (fork)
+		err = attach_link(dp, dp->skel->progs.moat_fork, -1);
+	if (err)
+		return err;
+
+	fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_err("cgroup '%s': %s%s", cgroup, errstr(err),
+		       err == -ENOENT ?
+			       "; --cgroup takes a cgroup v2 directory" :
+			       "");
+		return err;
+	}
+	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]) && !err; i++)
+		err = attach_link(dp, hooks[i], fd);
+	close(fd);
+	return err;
+}
+
+int datapath__set_proc_tag(struct datapath *dp, pid_t pid, uint32_t tag)
+{
+	uint32_t key = (uint32_t)pid;
+
+	return map_put(dp->skel->maps.moat_proc_tag, &key, &tag);
+}
+
+static int write_config(struct datapath *dp)
+{
+	uint32_t zero = 0;
+
+	return map_put(dp->skel->maps.moat_config, &zero, &dp->config);
+}
+
+int datapath__set_worker(struct datapath *dp, pid_t worker)
+{
+	dp->config.worker_tgid = (uint32_t)worker;
+	return write_config(dp);
+}
+
+int datapath__set_proxy_port(struct datapath *dp, uint16_t port)
+{
+	dp->config.proxy_port = port;
+	return write_config(dp);
+}
+
+int datapath__dns_client(struct datapath *dp, const struct endpoint *client,
+			 bool tcp, struct moat_owner *owner)
+{
+	struct moat_endpoint_key key = { .port = client->port,
+					 .proto = tcp ? IPPROTO_TCP :
+							IPPROTO_UDP };
+
+	memcpy(key.addr, client->addr, ADDR_LEN);
+	return bpf_map__lookup_elem(dp->skel->maps.moat_dns_client, &key,
+				    sizeof(key), owner, sizeof(*owner), 0);
 }
 
 int datapath__open_events(struct datapath *dp, datapath_event_fn fn, void *ctx)

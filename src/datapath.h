@@ -6,6 +6,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "addr.h"
 #include "moat.h"
@@ -55,7 +56,26 @@ int datapath_detach_link(int ifindex, bool destroy_qdisc);
 /* Is a moat filter attached to the link's egress hook? */
 bool datapath_link_has_filter(int ifindex);
 
-typedef int (*datapath_event_fn)(void *ctx, const struct moat_event *ev);
+/*
+ * Attach the socket hooks (owner of every socket, DNS clients) to a
+ * cgroup v2 directory, and with fork the step tracker too. They detach
+ * when the datapath is closed, or when moat dies: they only observe.
+ */
+int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork);
+
+/* Tag a process that existed before the fork hook (MOAT_TAG_*, a root). */
+int datapath__set_proc_tag(struct datapath *dp, pid_t pid, uint32_t tag);
+
+/* Let the fork hook know the runner's worker, and the DNS hook the proxy. */
+int datapath__set_worker(struct datapath *dp, pid_t worker);
+int datapath__set_proxy_port(struct datapath *dp, uint16_t port);
+
+/* The process behind a DNS query from a client address; 0 or -ENOENT. */
+int datapath__dns_client(struct datapath *dp, const struct endpoint *client,
+			 bool tcp, struct moat_owner *owner);
+
+/* A ring-buffer record: struct moat_event or struct moat_step_event. */
+typedef int (*datapath_event_fn)(void *ctx, const void *data, size_t len);
 
 /* Deliver ring-buffer events to fn; returns a pollable fd or -errno. */
 int datapath__open_events(struct datapath *dp, datapath_event_fn fn, void *ctx);

@@ -11,9 +11,11 @@
 
 #include "allowlist.h"
 #include "audit.h"
+#include "datapath.h"
 #include "log.h"
 #include "moat.h"
 #include "proxy_int.h"
+#include "steps.h"
 
 /*
  * Each upstream attempt has its own socket, so each has a fresh random
@@ -44,6 +46,7 @@ struct query {
 	uint16_t client_id;
 	uint16_t up_id;
 	struct client client;
+	struct sender sender;
 	struct dns_question q;
 	struct verdict verdict;
 	char *via;
@@ -56,6 +59,27 @@ struct query {
 };
 
 static void upstream_event(struct loop_handler *h, uint32_t events);
+
+/*
+ * The process behind a query, looked up as it arrives: the DNS hook keys
+ * it by the client's port, which a later query may reuse.
+ */
+static void sender_lookup(struct proxy *px, const struct client *c,
+			  struct sender *s)
+{
+	s->known = px->opts.dp &&
+		   !datapath__dns_client(px->opts.dp, &c->ep, c->conn != NULL,
+					 &s->owner);
+}
+
+static void sender_who(struct proxy *px, const struct sender *s,
+		       struct who *who)
+{
+	if (px->opts.steps)
+		steps__who(px->opts.steps, s->known ? &s->owner : NULL, 1, who);
+	else
+		memset(who, 0, sizeof(*who));
+}
 
 static uint16_t random_id(struct proxy *px)
 {
@@ -101,11 +125,13 @@ static const char *action_of(const struct query *q)
 }
 
 static void audit_query(struct proxy *px, const struct client *c,
-			const struct dns_question *q, const char *action,
-			const struct verdict *v, const char *via,
-			uint16_t rcode, const struct dns_answer *ans)
+			const struct sender *s, const struct dns_question *q,
+			const char *action, const struct verdict *v,
+			const char *via, uint16_t rcode,
+			const struct dns_answer *ans)
 {
 	uint8_t(*answers)[ADDR_LEN] = NULL;
+	struct who who;
 	struct audit_dns ev = {
 		.action = action,
 		.qname = q->name,
@@ -115,9 +141,11 @@ static void audit_query(struct proxy *px, const struct client *c,
 		.via = via,
 		.client = &c->ep,
 		.tcp = c->conn != NULL,
+		.who = &who,
 	};
 	size_t i;
 
+	sender_who(px, s, &who);
 	if (!strcmp(action, AUDIT_BLOCKED) ||
 	    !strcmp(action, AUDIT_WOULD_BLOCK))
 		ev.rule = policy__rule_text(px->al->policy, v->deny_rule);
@@ -173,8 +201,8 @@ static void query_fail(struct query *q)
 	dns_set_id(q->msg, q->client_id);
 	reply_code(px, &q->client, q->msg, q->len, DNS_RCODE_SERVFAIL,
 		   DNS_EDE_NETWORK_ERROR, "upstream resolver did not answer");
-	audit_query(px, &q->client, &q->q, action_of(q), &q->verdict, q->via,
-		    DNS_RCODE_SERVFAIL, NULL);
+	audit_query(px, &q->client, &q->sender, &q->q, action_of(q),
+		    &q->verdict, q->via, DNS_RCODE_SERVFAIL, NULL);
 	query_free(q);
 }
 
@@ -321,8 +349,8 @@ static void query_answer(struct query *q, uint8_t *msg, size_t len,
 		px->stats.would_block++;
 	else
 		px->stats.allowed++;
-	audit_query(px, &q->client, &q->q, action_of(q), &q->verdict, q->via,
-		    DNS_RCODE(hdr.flags), ans);
+	audit_query(px, &q->client, &q->sender, &q->q, action_of(q),
+		    &q->verdict, q->via, DNS_RCODE(hdr.flags), ans);
 	free(ans);
 
 	dns_set_id(msg, q->client_id);
@@ -490,7 +518,7 @@ static struct query *query_new(struct proxy *px, const struct client *c,
 }
 
 static void forward(struct proxy *px, const struct client *c,
-		    const uint8_t *msg, size_t len,
+		    const struct sender *s, const uint8_t *msg, size_t len,
 		    const struct dns_question *dq, const struct verdict *v,
 		    const char *via, bool would_block)
 {
@@ -504,6 +532,7 @@ static void forward(struct proxy *px, const struct client *c,
 		return;
 	}
 	q->client_id = (uint16_t)(msg[0] << 8 | msg[1]);
+	q->sender = *s;
 	q->q = *dq;
 	q->verdict = *v;
 	q->via = via ? strdup(via) : NULL;
@@ -549,6 +578,7 @@ void proxy_handle_query(struct proxy *px, const struct client *c_in,
 {
 	struct client c = *c_in;
 	struct dns_question q;
+	struct sender sender;
 	struct verdict v;
 	const char *via;
 	bool refused;
@@ -560,6 +590,7 @@ void proxy_handle_query(struct proxy *px, const struct client *c_in,
 	}
 	if (!c.conn)
 		c.udp_max = client_udp_max(msg, len);
+	sender_lookup(px, &c, &sender);
 
 	allowlist__match_name(px->al, q.name, &v, &via);
 	refused = verdict_refuses_name(&v);
@@ -567,12 +598,12 @@ void proxy_handle_query(struct proxy *px, const struct client *c_in,
 		px->stats.refused++;
 		reply_code(px, &c, msg, len, DNS_RCODE_REFUSED, DNS_EDE_BLOCKED,
 			   "blocked by moat policy");
-		audit_query(px, &c, &q, AUDIT_BLOCKED, &v, via,
+		audit_query(px, &c, &sender, &q, AUDIT_BLOCKED, &v, via,
 			    DNS_RCODE_REFUSED, NULL);
 		client_done(px, &c);
 		return;
 	}
-	forward(px, &c, msg, len, &q, &v, via, refused);
+	forward(px, &c, &sender, msg, len, &q, &v, via, refused);
 }
 
 int proxy__new(struct proxy **out, const struct proxy_opts *opts,

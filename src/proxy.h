@@ -12,8 +12,10 @@
 
 struct allowlist;
 struct audit;
+struct datapath;
 struct loop;
 struct proxy;
+struct steps;
 
 struct proxy_opts {
 	struct endpoint listen; /* the primary address, from --dns-listen */
@@ -21,6 +23,9 @@ struct proxy_opts {
 	const struct endpoint *upstreams;
 	size_t nupstreams;
 	enum policy_mode mode;
+	/* Who sent each query: the DNS-client map and step tracking. */
+	struct datapath *dp;
+	struct steps *steps;
 };
 
 struct proxy_stats {

@@ -9,6 +9,7 @@
 
 #include "dns.h"
 #include "loop.h"
+#include "moat.h"
 #include "proxy.h"
 
 #define PROXY_LISTENERS_MAX 4
@@ -20,6 +21,12 @@
 #define PROXY_TCP_IDLE_MS 10000
 
 struct tcp_conn;
+
+/* The process that sent a query, when the DNS hook saw it. */
+struct sender {
+	bool known;
+	struct moat_owner owner;
+};
 
 struct listener {
 	struct loop_handler h;

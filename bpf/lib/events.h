@@ -76,6 +76,7 @@ static __always_inline void moat_fill_event(struct moat_event *ev,
 					    __u64 cookie)
 {
 	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->kind = MOAT_EVENT_PACKET;
 	ev->boot_ns = bpf_ktime_get_boot_ns();
 	ev->cookie = cookie;
 	__builtin_memcpy(ev->daddr, pkt->daddr, MOAT_ADDR_LEN);
@@ -93,6 +94,8 @@ static __always_inline void moat_fill_event(struct moat_event *ev,
 		ev->flags |= MOAT_EVENT_F_SYN;
 	if (pkt->frag == MOAT_FRAG_LATER)
 		ev->flags |= MOAT_EVENT_F_FRAGMENT;
+	if (moat_owner_of(cookie, &ev->owner))
+		ev->flags |= MOAT_EVENT_F_OWNER;
 }
 
 static __always_inline void moat_emit(struct __sk_buff *skb,

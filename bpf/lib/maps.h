@@ -17,6 +17,9 @@
 #define MOAT_FRAGS_MAX 4096
 #define MOAT_SEEN_MAX 8192
 #define MOAT_EVENTS_BYTES (1 << 20)
+#define MOAT_PROCS_MAX 65536
+#define MOAT_SOCKS_MAX 65536
+#define MOAT_DNS_CLIENTS_MAX 8192
 
 /* Addresses learned from allowed DNS answers, folded with the CIDR rules. */
 struct {
@@ -93,5 +96,43 @@ struct {
 	__type(key, __u32);
 	__type(value, struct moat_budget);
 } moat_budget SEC(".maps");
+
+/*
+ * Process tags by thread group id. Every fork writes the child's entry
+ * (or deletes it), so a reused pid never inherits a dead process's tag;
+ * LRU keeps the map bounded on hosts that fork without end.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_PROCS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} moat_proc_tag SEC(".maps");
+
+/* The process behind each socket, by socket cookie. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, struct moat_owner);
+} moat_sock_owner SEC(".maps");
+
+/*
+ * The process behind each DNS client socket, by the socket's address and
+ * port: NAT hides the client's socket from the proxy, not its port.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_DNS_CLIENTS_MAX);
+	__type(key, struct moat_endpoint_key);
+	__type(value, struct moat_owner);
+} moat_dns_client SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct moat_config);
+} moat_config SEC(".maps");
 
 #endif /* MOAT_BPF_MAPS_H */

@@ -58,12 +58,6 @@ struct moat_packet {
 	__u32 frag_id;
 };
 
-/*
- * Set before load: false for interfaces without a link-layer header
- * (WireGuard, tun), where a packet starts at its IP header.
- */
-const volatile bool moat_has_l2 = true;
-
 static __always_inline void moat_map_v4(__u8 *dst, __be32 addr)
 {
 	__builtin_memset(dst, 0, 10);
@@ -268,14 +262,18 @@ static __always_inline int moat_parse_l4(struct __sk_buff *skb, __u32 off,
 	return MOAT_PARSE_OK;
 }
 
-static __always_inline int moat_parse(struct __sk_buff *skb,
+/*
+ * has_l2 is false where a packet starts at its IP header: links without a
+ * link-layer header (WireGuard, tun) and cgroup socket-buffer hooks.
+ */
+static __always_inline int moat_parse(struct __sk_buff *skb, bool has_l2,
 				      struct moat_packet *pkt)
 {
 	__u16 ethertype = 0;
 	__u32 off = 0;
 	int status;
 
-	if (moat_has_l2)
+	if (has_l2)
 		status = moat_parse_l2(skb, &off, &ethertype);
 	else
 		status = moat_parse_l3_only(skb, &ethertype);

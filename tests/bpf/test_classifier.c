@@ -430,10 +430,13 @@ struct seen {
 	int count;
 };
 
-static int collect(void *ctx, const struct moat_event *ev)
+static int collect(void *ctx, const void *data, size_t len)
 {
+	const struct moat_event *ev = data;
 	struct seen *s = ctx;
 
+	if (len < sizeof(*ev) || ev->kind != MOAT_EVENT_PACKET)
+		return 0;
 	s->ev = *ev;
 	s->count++;
 	return 0;
