@@ -17,6 +17,7 @@ static const char usage[] =
 	"  stop [--pid-file F] [--timeout S]\n"
 	"  wait-ready [--ready-file F] [--timeout S]\n"
 	"  check [POLICY] [HOST...]     validate a policy, explain verdicts\n"
+	"  summary --audit-log F [--format markdown|json]\n"
 	"\n"
 	"moat COMMAND --help describes each command.\n";
 
@@ -24,10 +25,9 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "start", cmd_start },
-	{ "stop", cmd_stop },
-	{ "wait-ready", cmd_wait_ready },
-	{ "check", cmd_check },
+	{ "start", cmd_start },		  { "stop", cmd_stop },
+	{ "wait-ready", cmd_wait_ready }, { "check", cmd_check },
+	{ "summary", cmd_summary },
 };
 
 int main(int argc, char **argv)

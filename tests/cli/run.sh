@@ -91,3 +91,47 @@ case_ file_missing 2 "nope\.json: cannot open: No such file or directory" \
 printf '{"allow": ["file.example"], "mode": "audit"}' >"$TMP/ok.json"
 case_ file_and_flags 0 'policy is valid: 2 rules, enforce mode' \
 	-- check --config "$TMP/ok.json" --allow flag.example --mode enforce
+
+# --github-api against a local stand-in for the REST API.
+api_case() {
+	local dir=$TMP/api port out
+	mkdir -p "$dir/repos/lab/lab/actions/runs/1/attempts/1"
+	cat >"$dir/repos/lab/lab/actions/runs/1/attempts/1/jobs" <<'JSON'
+{"total_count": 2, "jobs": [
+ {"name": "other", "runner_name": "someone-else", "steps": [{"number": 3, "name": "Wrong", "conclusion": "failure"}]},
+ {"name": "lab job", "runner_name": "lab-runner", "steps": [
+  {"number": 1, "name": "Set up job", "conclusion": "success"},
+  {"number": 3, "name": "Install dependencies (npm)", "conclusion": "success"},
+  {"number": 4, "name": "Run tests", "conclusion": "failure"}]}]}
+JSON
+	port=$((20000 + RANDOM % 20000))
+	python3 -m http.server --bind 127.0.0.1 --directory "$dir" "$port" \
+		>/dev/null 2>&1 &
+	local server=$!
+	for _ in $(seq 50); do
+		curl -sf "http://127.0.0.1:$port/" >/dev/null && break
+		sleep 0.1
+	done
+	out=$(GITHUB_API_URL=http://127.0.0.1:$port GITHUB_TOKEN=ghs_test \
+		GITHUB_REPOSITORY=lab/lab GITHUB_RUN_ID=1 RUNNER_NAME=lab-runner \
+		"$MOAT" summary --audit-log "$HERE/../data/audit-enforce.ndjson" \
+		--github-api 2>&1)
+	kill "$server"
+	wait "$server" 2>/dev/null
+	if grep -q '### Step 3: Install dependencies (npm) (success)' <<<"$out" &&
+		grep -q '### Step 4: Run tests (failure)' <<<"$out"; then
+		echo "PASS cli/summary_github_api"
+	else
+		echo "FAIL cli/summary_github_api"
+		grep '###' <<<"$out" | sed 's/^/    | /'
+	fi
+}
+api_case
+
+case_ summary_missing_log 2 "--audit-log FILE is required" -- summary
+case_ summary_bad_format 2 "--format 'xml': expected 'markdown' or 'json'" \
+	-- summary --audit-log /dev/null --format xml
+case_ summary_unreadable 1 "audit log '/nonexistent': No such file" \
+	-- summary --audit-log /nonexistent
+case_ summary_api_without_token 0 "needs GITHUB_TOKEN" \
+	-- summary --audit-log "$HERE/../data/audit-enforce.ndjson" --github-api
