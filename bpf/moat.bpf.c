@@ -19,12 +19,8 @@
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_SHOT 2
 
-#define ICMP_DEST_UNREACH 3
-#define ICMP_TIME_EXCEEDED 11
-#define ICMP_PARAMETERPROB 12
 #define ICMP_ECHOREPLY 0
 #define ICMP_ECHO 8
-#define ICMPV6_PARAMPROB 4
 #define ICMPV6_ECHO_REQUEST 128
 #define ICMPV6_ECHO_REPLY 129
 #define ICMPV6_MLD_QUERY 130
@@ -32,6 +28,12 @@
 #define ICMPV6_MLD2_REPORT 143
 #define NDISC_ROUTER_SOLICITATION 133
 #define NDISC_REDIRECT 137
+/* TCP states as the kernel numbers them (include/net/tcp_states.h). */
+#define TCP_STATE_ESTABLISHED 1
+#define TCP_STATE_SYN_RECV 3
+#define TCP_STATE_LISTEN 10
+#define TCP_STATE_NEW_SYN_RECV 12
+#define BPF_F_CURRENT_NETNS_ID (-1L)
 
 /* Set before load: report what would be blocked, drop nothing. */
 const volatile bool moat_audit = false;
@@ -42,61 +44,142 @@ const volatile bool moat_audit = false;
  */
 const volatile bool moat_has_l2 = true;
 
-static __always_inline bool moat_icmp_is_control(__u8 type)
+/* The inbound-flow key of a packet, seen from this host. */
+static __always_inline void moat_flow_key_of(__u8 proto, const __u8 *raddr,
+					     __u16 rport, __u16 lport,
+					     struct moat_flow_key *key)
 {
-	/* Errors about packets this host received; the kernel sends them. */
-	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
-	       type == ICMP_PARAMETERPROB;
+	__builtin_memcpy(key->raddr, raddr, MOAT_ADDR_LEN);
+	key->proto = proto;
+	key->rport = rport;
+	key->lport = lport;
+}
+
+static __always_inline bool moat_inbound_flow(__u8 proto, const __u8 *raddr,
+					      __u16 rport, __u16 lport)
+{
+	struct moat_flow_key key = {};
+
+	moat_flow_key_of(proto, raddr, rport, lport, &key);
+	return bpf_map_lookup_elem(&moat_inbound, &key) != NULL;
+}
+
+/*
+ * This host sends ICMP errors about packets it received (a datagram to a
+ * closed port, a forwarded packet too big). The error goes back to the
+ * packet's sender and quotes it: let it out only when that sender opened
+ * the quoted flow, which the ingress program recorded.
+ */
+static __always_inline bool
+moat_error_is_about_inbound(const struct moat_packet *pkt)
+{
+	int i;
+
+	if (!pkt->quoted)
+		return false;
+	for (i = 0; i < MOAT_ADDR_LEN; i++)
+		if (pkt->q_saddr[i] != pkt->daddr[i])
+			return false;
+	return moat_inbound_flow(pkt->q_proto, pkt->q_saddr, pkt->q_sport,
+				 pkt->q_dport);
+}
+
+/* Link-local multicast (ff02::/16), link-local unicast, or on-link. */
+static __always_inline bool moat_is_on_link6(const __u8 *daddr)
+{
+	struct moat_lpm_key key = { .prefixlen = MOAT_ADDR_LEN * 8 };
+
+	if (daddr[0] == 0xff && (daddr[1] & 0x0f) == 0x02)
+		return true;
+	if (daddr[0] == 0xfe && (daddr[1] & 0xc0) == 0x80)
+		return true;
+	__builtin_memcpy(key.addr, daddr, MOAT_ADDR_LEN);
+	return bpf_map_lookup_elem(&moat_onlink, &key) != NULL;
 }
 
 static __always_inline bool moat_icmp6_is_control(const struct moat_packet *pkt)
 {
 	__u8 type = pkt->icmp_type;
 
-	if (type >= 1 && type <= ICMPV6_PARAMPROB)
-		return true; /* errors, Packet Too Big among them */
 	/*
-	 * Neighbour discovery (RFC 4861): receivers discard these unless the
-	 * hop limit is 255, which proves they never left the link.
+	 * Neighbour discovery (RFC 4861) with hop limit 255, which receivers
+	 * demand and routers never forward, to this link's own addresses.
 	 */
 	if (type >= NDISC_ROUTER_SOLICITATION && type <= NDISC_REDIRECT)
-		return pkt->hop_limit == 255;
-	/* MLD reports keep multicast snooping switches delivering NDP. */
+		return pkt->hop_limit == 255 && moat_is_on_link6(pkt->daddr);
+	/* MLD (RFC 3810): hop limit 1, to a group; it keeps NDP working. */
 	if ((type >= ICMPV6_MLD_QUERY && type <= ICMPV6_MLD_DONE) ||
 	    type == ICMPV6_MLD2_REPORT)
-		return pkt->daddr[0] == 0xff;
+		return pkt->hop_limit == 1 && pkt->daddr[0] == 0xff;
 	return false;
 }
 
+static __always_inline bool moat_is_broadcast4(const __u8 *daddr)
+{
+	return daddr[12] == 0xff && daddr[13] == 0xff && daddr[14] == 0xff &&
+	       daddr[15] == 0xff;
+}
+
 /*
- * Traffic a host needs to stay on its link, whatever the policy. DHCP
- * clients send from ports below 1024, which only root can bind.
+ * DHCP keeps the host's address. Clients send from ports below 1024,
+ * which only root binds, and only to the broadcast address, the DHCPv6
+ * servers' group (ff02::1:2) or a server the lease names.
  */
+static __always_inline bool moat_is_dhcp(const struct moat_packet *pkt)
+{
+	static const __u8 dhcp6_servers[MOAT_ADDR_LEN] = {
+		0xff, 0x02, [13] = 1, [15] = 2
+	};
+	int i;
+
+	if (pkt->family == 4) {
+		if (pkt->sport != 68 || pkt->dport != 67)
+			return false;
+		return moat_is_broadcast4(pkt->daddr) ||
+		       bpf_map_lookup_elem(&moat_dhcp_servers, pkt->daddr);
+	}
+	if (pkt->sport != 546 || pkt->dport != 547)
+		return false;
+	for (i = 0; i < MOAT_ADDR_LEN; i++)
+		if (pkt->daddr[i] != dhcp6_servers[i])
+			return bpf_map_lookup_elem(&moat_dhcp_servers,
+						   pkt->daddr) != NULL;
+	return true;
+}
+
+/* What a host needs to keep its place on the link, whatever the policy. */
 static __always_inline bool moat_is_control(const struct moat_packet *pkt)
 {
+	if (moat_icmp_is_error(pkt))
+		return moat_error_is_about_inbound(pkt);
 	switch (pkt->proto) {
-	case IPPROTO_ICMP:
-		return moat_icmp_is_control(pkt->icmp_type);
 	case IPPROTO_ICMPV6:
 		return moat_icmp6_is_control(pkt);
 	case IPPROTO_UDP:
-		if (pkt->family == 4)
-			return pkt->sport == 68 && pkt->dport == 67;
-		return pkt->sport == 546 && pkt->dport == 547;
+		return moat_is_dhcp(pkt);
 	case IPPROTO_IGMP:
-		return pkt->family == 4 && (pkt->daddr[12] & 0xf0) == 0xe0;
+		/* IGMP reports: TTL 1, to a group (RFC 3376 4). */
+		return pkt->family == 4 && (pkt->daddr[12] & 0xf0) == 0xe0 &&
+		       pkt->hop_limit == 1;
 	}
 	return false;
 }
 
+/*
+ * The proxy's own upstream queries. The socket mark spares them the NAT
+ * redirect, but a mark can be set with CAP_NET_RAW (since Linux 5.17), so
+ * here the socket itself must be one the proxy registered.
+ */
 static __always_inline bool moat_is_upstream(struct __sk_buff *skb,
 					     const struct moat_packet *pkt)
 {
 	struct moat_upstream_key key = {};
+	__u64 cookie;
 
-	if (skb->mark != MOAT_SOCK_MARK)
-		return false;
 	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
+		return false;
+	cookie = bpf_get_socket_cookie(skb);
+	if (!cookie || !bpf_map_lookup_elem(&moat_upstream_socks, &cookie))
 		return false;
 
 	__builtin_memcpy(key.addr, pkt->daddr, MOAT_ADDR_LEN);
@@ -104,47 +187,59 @@ static __always_inline bool moat_is_upstream(struct __sk_buff *skb,
 	return bpf_map_lookup_elem(&moat_upstreams, &key) != NULL;
 }
 
-/* The inbound-flow key of a packet, seen from this host. */
-static __always_inline void moat_flow_key_of(const struct moat_packet *pkt,
-					     const __u8 *raddr, __u16 rport,
-					     __u16 lport,
-					     struct moat_flow_key *key)
+/*
+ * A TCP packet of a connection a peer opened. With a socket: its SYN-ACK
+ * (from the listener's request socket) or any packet of a passively
+ * established socket, which the sock_ops hook recorded. Without one (a
+ * forwarded container port, the kernel's RST): a flow the ingress program
+ * saw the peer open. A SYN without ACK starts a connection from this host
+ * and is never a reply, so a peer that sends a SYN first cannot open the
+ * way for a local connect() (simultaneous open).
+ */
+static __always_inline bool
+moat_tcp_is_inbound_reply(struct __sk_buff *skb, const struct moat_packet *pkt)
 {
-	__builtin_memcpy(key->raddr, raddr, MOAT_ADDR_LEN);
-	key->proto = pkt->proto;
-	key->rport = rport;
-	key->lport = lport;
+	struct bpf_sock *sk = skb->sk;
+	__u64 cookie;
+
+	if ((pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+		return false;
+	if (!sk)
+		return moat_inbound_flow(IPPROTO_TCP, pkt->daddr, pkt->dport,
+					 pkt->sport);
+	if ((pkt->tcp_flags & TCP_FLAG_SYN) &&
+	    (sk->state == TCP_STATE_SYN_RECV || sk->state == TCP_STATE_LISTEN ||
+	     sk->state == TCP_STATE_NEW_SYN_RECV))
+		return true;
+	cookie = bpf_get_socket_cookie(skb);
+	return cookie && bpf_map_lookup_elem(&moat_passive, &cookie);
 }
 
 /*
- * A reply on a flow that a remote peer opened (an SSH session into a
- * self-hosted runner, a published container port). The ingress program
- * recorded the flow when the peer opened it. The limit this implies: a
- * process that accepts connections can talk to whoever connects.
+ * A reply on a flow a remote peer opened (an SSH session into a
+ * self-hosted runner, a published container port, a ping). The limit this
+ * implies: a process that accepts connections, or answers datagrams on an
+ * unconnected socket, can talk to whoever contacts it.
  */
-static __always_inline bool moat_is_inbound_reply(const struct moat_packet *pkt)
+static __always_inline bool moat_is_inbound_reply(struct __sk_buff *skb,
+						  const struct moat_packet *pkt)
 {
-	struct moat_flow_key key = {};
-
 	switch (pkt->proto) {
 	case IPPROTO_TCP:
+		return moat_tcp_is_inbound_reply(skb, pkt);
 	case IPPROTO_UDP:
-		moat_flow_key_of(pkt, pkt->daddr, pkt->dport, pkt->sport, &key);
-		break;
+		return moat_inbound_flow(IPPROTO_UDP, pkt->daddr, pkt->dport,
+					 pkt->sport);
 	case IPPROTO_ICMP:
-		if (pkt->icmp_type != ICMP_ECHOREPLY)
-			return false;
-		moat_flow_key_of(pkt, pkt->daddr, pkt->icmp_id, 0, &key);
-		break;
+		return pkt->icmp_type == ICMP_ECHOREPLY &&
+		       moat_inbound_flow(IPPROTO_ICMP, pkt->daddr, pkt->icmp_id,
+					 0);
 	case IPPROTO_ICMPV6:
-		if (pkt->icmp_type != ICMPV6_ECHO_REPLY)
-			return false;
-		moat_flow_key_of(pkt, pkt->daddr, pkt->icmp_id, 0, &key);
-		break;
-	default:
-		return false;
+		return pkt->icmp_type == ICMPV6_ECHO_REPLY &&
+		       moat_inbound_flow(IPPROTO_ICMPV6, pkt->daddr,
+					 pkt->icmp_id, 0);
 	}
-	return bpf_map_lookup_elem(&moat_inbound, &key) != NULL;
+	return false;
 }
 
 static __always_inline void moat_frag_key_of(const struct moat_packet *pkt,
@@ -215,7 +310,7 @@ static __always_inline void moat_decide_egress(struct __sk_buff *skb,
 	}
 
 	moat_decide_policy(pkt->daddr, pkt->dport, pkt->proto, d);
-	if (d->action != MOAT_ACTION_ALLOWED && moat_is_inbound_reply(pkt))
+	if (d->action != MOAT_ACTION_ALLOWED && moat_is_inbound_reply(skb, pkt))
 		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_INBOUND,
 			       MOAT_RULE_NONE);
 	moat_remember_first_fragment(pkt, d);
@@ -274,38 +369,92 @@ int moat_tc_egress(struct __sk_buff *skb)
  * request. UDP has no handshake, so replies to this host's own datagrams
  * are recorded too; those flows were allowed on the way out already.
  */
-static __always_inline void moat_record_inbound(const struct moat_packet *pkt)
+/* The socket tuple of an inbound packet, for a socket lookup. */
+static __always_inline __u32 moat_sock_tuple(const struct moat_packet *pkt,
+					     struct bpf_sock_tuple *t)
+{
+	if (pkt->family == 4) {
+		__builtin_memcpy(&t->ipv4.saddr, pkt->saddr + 12, 4);
+		__builtin_memcpy(&t->ipv4.daddr, pkt->daddr + 12, 4);
+		t->ipv4.sport = bpf_htons(pkt->sport);
+		t->ipv4.dport = bpf_htons(pkt->dport);
+		return sizeof(t->ipv4);
+	}
+	__builtin_memcpy(t->ipv6.saddr, pkt->saddr, MOAT_ADDR_LEN);
+	__builtin_memcpy(t->ipv6.daddr, pkt->daddr, MOAT_ADDR_LEN);
+	t->ipv6.sport = bpf_htons(pkt->sport);
+	t->ipv6.dport = bpf_htons(pkt->dport);
+	return sizeof(t->ipv6);
+}
+
+/*
+ * Which inbound flows to remember, for replies leaving without a socket
+ * of their own or from a server socket:
+ * - a TCP SYN no local socket takes: a forwarded connection (a published
+ *   container port) or a closed port, whose RST then goes back;
+ * - a UDP datagram to an unconnected socket (a server) or to none (a
+ *   forwarded flow, or a closed port whose ICMP error then goes back); a
+ *   connected socket's datagrams are replies to its own flow;
+ * - an echo request, answered by the kernel.
+ * Local TCP servers are the sock_ops hook's: their sockets are marked.
+ */
+static __always_inline bool moat_should_record(struct __sk_buff *skb,
+					       const struct moat_packet *pkt)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 len = moat_sock_tuple(pkt, &t);
+	bool record;
+
+	if (pkt->proto == IPPROTO_TCP) {
+		if ((pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) !=
+		    TCP_FLAG_SYN)
+			return false;
+		sk = bpf_skc_lookup_tcp(skb, &t, len, BPF_F_CURRENT_NETNS_ID,
+					0);
+		record = !sk;
+	} else {
+		sk = bpf_sk_lookup_udp(skb, &t, len, BPF_F_CURRENT_NETNS_ID, 0);
+		record = !sk || !sk->dst_port;
+	}
+	if (sk)
+		bpf_sk_release(sk);
+	return record;
+}
+
+static __always_inline void moat_record_inbound(struct __sk_buff *skb,
+						const struct moat_packet *pkt)
 {
 	struct moat_flow_key key = {};
 	__u8 one = 1;
 
 	switch (pkt->proto) {
 	case IPPROTO_TCP:
-		if ((pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) !=
-		    TCP_FLAG_SYN)
-			return;
-		moat_flow_key_of(pkt, pkt->saddr, pkt->sport, pkt->dport, &key);
-		break;
 	case IPPROTO_UDP:
-		moat_flow_key_of(pkt, pkt->saddr, pkt->sport, pkt->dport, &key);
+		moat_flow_key_of(pkt->proto, pkt->saddr, pkt->sport, pkt->dport,
+				 &key);
 		break;
 	case IPPROTO_ICMP:
 		if (pkt->icmp_type != ICMP_ECHO)
 			return;
-		moat_flow_key_of(pkt, pkt->saddr, pkt->icmp_id, 0, &key);
+		moat_flow_key_of(pkt->proto, pkt->saddr, pkt->icmp_id, 0, &key);
 		break;
 	case IPPROTO_ICMPV6:
 		if (pkt->icmp_type != ICMPV6_ECHO_REQUEST)
 			return;
-		moat_flow_key_of(pkt, pkt->saddr, pkt->icmp_id, 0, &key);
+		moat_flow_key_of(pkt->proto, pkt->saddr, pkt->icmp_id, 0, &key);
 		break;
 	default:
 		return;
 	}
 
 	/* A lookup first: most packets belong to flows already recorded. */
-	if (!bpf_map_lookup_elem(&moat_inbound, &key))
-		bpf_map_update_elem(&moat_inbound, &key, &one, BPF_NOEXIST);
+	if (bpf_map_lookup_elem(&moat_inbound, &key))
+		return;
+	if ((pkt->proto == IPPROTO_TCP || pkt->proto == IPPROTO_UDP) &&
+	    !moat_should_record(skb, pkt))
+		return;
+	bpf_map_update_elem(&moat_inbound, &key, &one, BPF_NOEXIST);
 }
 
 SEC("tc")
@@ -315,7 +464,7 @@ int moat_tc_ingress(struct __sk_buff *skb)
 
 	if (moat_parse(skb, moat_has_l2, &pkt) == MOAT_PARSE_OK &&
 	    pkt.frag != MOAT_FRAG_LATER)
-		moat_record_inbound(&pkt);
+		moat_record_inbound(skb, &pkt);
 	return TC_ACT_UNSPEC;
 }
 
@@ -427,6 +576,20 @@ static __always_inline void moat_emit_step(__u32 root)
  * forked below it inherits the tag: a background process a step leaves
  * behind stays that step's work. Threads share their process's tag.
  */
+/* A TCP connection a peer opened: its socket's packets are replies. */
+SEC("sockops")
+int moat_sockops(struct bpf_sock_ops *ctx)
+{
+	__u64 cookie;
+	__u8 one = 1;
+
+	if (ctx->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	bpf_map_update_elem(&moat_passive, &cookie, &one, BPF_ANY);
+	return 1;
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(moat_fork, struct task_struct *parent, struct task_struct *child)
 {

@@ -3,23 +3,20 @@
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
-#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "netfilter.h"
+#include "netlink.h"
 
 /* Entries deleted per dump; a busier table takes another round. */
 #define CT_BATCH 1024
 #define CT_ROUNDS 8
 #define CT_TUPLE_MAX 256
-#define CT_BUF_LEN 65536
 
 struct ct_victim {
 	uint8_t family;
@@ -29,40 +26,27 @@ struct ct_victim {
 	uint8_t tuple[CT_TUPLE_MAX];
 };
 
-static int nl_open(void)
-{
-	struct timeval tv = { .tv_sec = 2 };
-	int fd;
+struct ct_dump {
+	struct ct_victim *victims;
+	size_t count;
+};
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (fd < 0)
-		return -errno;
-	/* A wedged netlink socket must not hang start-up or shutdown. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-static int nl_send(int fd, uint16_t type, uint16_t flags, uint8_t family,
+static int ct_send(int fd, uint16_t type, uint16_t flags, uint8_t family,
 		   const void *attrs, size_t attrs_len)
 {
-	uint8_t buf[NLMSG_SPACE(sizeof(struct nfgenmsg)) + 512];
-	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
-	struct nfgenmsg *nfg = NLMSG_DATA(nlh);
+	uint8_t buf[NLMSG_ALIGN(sizeof(struct nfgenmsg)) + 512];
+	struct nfgenmsg *nfg = (struct nfgenmsg *)buf;
+	size_t off = NLMSG_ALIGN(sizeof(*nfg));
 
-	if (attrs_len > 512)
+	if (attrs_len > sizeof(buf) - off)
 		return -E2BIG;
-	memset(buf, 0, sizeof(buf));
-	nlh->nlmsg_len = NLMSG_LENGTH(sizeof(*nfg)) + (uint32_t)attrs_len;
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	memset(buf, 0, off);
 	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;
 	if (attrs_len)
-		memcpy((uint8_t *)nfg + NLMSG_ALIGN(sizeof(*nfg)), attrs,
-		       attrs_len);
-	if (send(fd, buf, nlh->nlmsg_len, 0) < 0)
-		return -errno;
-	return 0;
+		memcpy(buf + off, attrs, attrs_len);
+	return nl_send(fd, (NFNL_SUBSYS_CTNETLINK << 8) | type, flags, buf,
+		       off + attrs_len);
 }
 
 /* The payload of the first attribute of a type in a run of attributes. */
@@ -116,22 +100,23 @@ static bool tuple_is_dns(const struct nlattr *tuple)
 }
 
 /* Keep a DNS flow's original tuple (and zone) to delete it by later. */
-static void consider_entry(const struct nlmsghdr *nlh, struct ct_victim *v,
-			   size_t *count)
+static int consider_entry(const struct nlmsghdr *nlh, void *ctx)
 {
 	const struct nfgenmsg *nfg = NLMSG_DATA(nlh);
 	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*nfg)));
 	const struct nlattr *tuple, *zone;
+	struct ct_dump *d = ctx;
+	struct ct_victim *v;
 	size_t len;
 
-	if (nlh->nlmsg_len < off || *count == CT_BATCH)
-		return;
+	if (nlh->nlmsg_len < off || d->count == CT_BATCH)
+		return 0;
 	len = nlh->nlmsg_len - off;
 	tuple = attr_find((const uint8_t *)nlh + off, len, CTA_TUPLE_ORIG);
 	if (!tuple || attr_len(tuple) > CT_TUPLE_MAX || !tuple_is_dns(tuple))
-		return;
+		return 0;
 
-	v = &v[(*count)++];
+	v = &d->victims[d->count++];
 	v->family = nfg->nfgen_family;
 	v->tuple_len = (uint16_t)attr_len(tuple);
 	memcpy(v->tuple, attr_data(tuple), v->tuple_len);
@@ -139,50 +124,7 @@ static void consider_entry(const struct nlmsghdr *nlh, struct ct_victim *v,
 	v->has_zone = zone && attr_len(zone) >= 2;
 	if (v->has_zone)
 		memcpy(&v->zone, attr_data(zone), 2);
-}
-
-/* Walk one buffer of dump replies; returns 1 at the end of the dump. */
-static int dump_messages(const uint8_t *buf, size_t len, struct ct_victim *v,
-			 size_t *count)
-{
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-
-	for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
-		if (nlh->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = NLMSG_DATA(nlh);
-
-			return e->error ? e->error : 1;
-		}
-		consider_entry(nlh, v, count);
-	}
 	return 0;
-}
-
-static int dump_dns_flows(int fd, struct ct_victim *v, size_t *count)
-{
-	uint8_t *buf;
-	ssize_t n;
-	int ret;
-
-	*count = 0;
-	ret = nl_send(fd, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, NULL, 0);
-	if (ret)
-		return ret;
-	buf = malloc(CT_BUF_LEN);
-	if (!buf)
-		return -ENOMEM;
-	do {
-		n = recv(fd, buf, CT_BUF_LEN, 0);
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		ret = dump_messages(buf, (size_t)n, v, count);
-	} while (ret == 0 && n > 0);
-	free(buf);
-	return ret < 0 ? ret : 0;
 }
 
 static size_t put_attr(uint8_t *buf, uint16_t type, const void *data,
@@ -196,19 +138,6 @@ static size_t put_attr(uint8_t *buf, uint16_t type, const void *data,
 	return NLA_ALIGN(a->nla_len);
 }
 
-static int recv_ack(int fd)
-{
-	uint8_t buf[1024];
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	ssize_t n = recv(fd, buf, sizeof(buf), 0);
-
-	if (n < 0)
-		return -errno;
-	if (!NLMSG_OK(nlh, (size_t)n) || nlh->nlmsg_type != NLMSG_ERROR)
-		return -EPROTO;
-	return ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
-}
-
 static int delete_flow(int fd, const struct ct_victim *v)
 {
 	uint8_t attrs[CT_TUPLE_MAX + 16];
@@ -219,38 +148,41 @@ static int delete_flow(int fd, const struct ct_victim *v)
 		       v->tuple_len);
 	if (v->has_zone)
 		len += put_attr(attrs + len, CTA_ZONE, &v->zone, 2);
-	ret = nl_send(fd, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, v->family, attrs,
+	ret = ct_send(fd, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, v->family, attrs,
 		      len);
 	if (!ret)
-		ret = recv_ack(fd);
+		ret = nl_ack(fd);
 	return ret == -ENOENT ? 0 : ret; /* gone already: fine */
 }
 
 int conntrack_flush_dns(void)
 {
-	struct ct_victim *victims;
-	size_t i, count;
-	int fd, ret, round, deleted = 0;
+	struct ct_dump d = { 0 };
+	int fd, ret = 0, round, deleted = 0;
+	size_t i;
 
-	fd = nl_open();
+	fd = nl_open(NETLINK_NETFILTER);
 	if (fd < 0)
 		return fd;
-	victims = calloc(CT_BATCH, sizeof(*victims));
-	if (!victims) {
+	d.victims = calloc(CT_BATCH, sizeof(*d.victims));
+	if (!d.victims) {
 		close(fd);
 		return -ENOMEM;
 	}
-	for (round = 0; round < CT_ROUNDS; round++) {
-		ret = dump_dns_flows(fd, victims, &count);
-		for (i = 0; !ret && i < count; i++)
-			ret = delete_flow(fd, &victims[i]);
-		if (ret)
-			break;
-		deleted += (int)count;
-		if (count < CT_BATCH)
+	for (round = 0; round < CT_ROUNDS && !ret; round++) {
+		d.count = 0;
+		ret = ct_send(fd, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC,
+			      NULL, 0);
+		if (!ret)
+			ret = nl_dump(fd, consider_entry, &d);
+		for (i = 0; !ret && i < d.count; i++)
+			ret = delete_flow(fd, &d.victims[i]);
+		if (!ret)
+			deleted += (int)d.count;
+		if (d.count < CT_BATCH)
 			break;
 	}
-	free(victims);
+	free(d.victims);
 	close(fd);
 	return ret ? ret : deleted;
 }

@@ -22,7 +22,7 @@
 #define MOAT_TC_PRIORITY 1
 #define MOAT_TC_HANDLE 0x6d6f6174 /* "moat" */
 
-#define DATAPATH_LINKS_MAX 8
+#define DATAPATH_LINKS_MAX 12
 
 struct datapath {
 	struct moat_bpf *skel;
@@ -218,7 +218,7 @@ static int attach_one(struct bpf_tc_hook *hook, enum bpf_tc_attach_point point,
 	return err;
 }
 
-int datapath__attach(struct datapath *dp, bool *created_qdisc)
+int datapath__add_qdisc(struct datapath *dp, bool *created)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex,
 		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
@@ -231,7 +231,14 @@ int datapath__attach(struct datapath *dp, bool *created_qdisc)
 		       errstr(err));
 		return err;
 	}
-	*created_qdisc = !err;
+	*created = !err;
+	return 0;
+}
+
+int datapath__attach(struct datapath *dp)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex);
+	int err;
 
 	/* Ingress first: replies the egress side may need are recorded. */
 	err = attach_one(&hook, BPF_TC_INGRESS,
@@ -239,8 +246,6 @@ int datapath__attach(struct datapath *dp, bool *created_qdisc)
 	if (!err)
 		err = attach_one(&hook, BPF_TC_EGRESS,
 				 dp->skel->progs.moat_tc_egress);
-	if (err)
-		datapath_detach_link(dp->ifindex, *created_qdisc);
 	return err;
 }
 
@@ -327,6 +332,7 @@ int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork)
 		dp->skel->progs.moat_sendmsg4,
 		dp->skel->progs.moat_sendmsg6,
 		dp->skel->progs.moat_dns_egress,
+		dp->skel->progs.moat_sockops,
 	};
 	size_t i;
 	int fd, err = 0;
@@ -350,6 +356,36 @@ int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork)
 		err = attach_link(dp, hooks[i], fd);
 	close(fd);
 	return err;
+}
+
+static int put_flag(struct bpf_map *map, const void *key)
+{
+	uint8_t one = 1;
+
+	return map_put(map, key, &one);
+}
+
+int datapath__add_upstream_sock(struct datapath *dp, uint64_t cookie)
+{
+	return put_flag(dp->skel->maps.moat_upstream_socks, &cookie);
+}
+
+int datapath__add_passive(struct datapath *dp, uint64_t cookie)
+{
+	return put_flag(dp->skel->maps.moat_passive, &cookie);
+}
+
+int datapath__add_onlink(struct datapath *dp, const struct cidr *prefix)
+{
+	struct moat_lpm_key key = { .prefixlen = prefix->prefixlen };
+
+	memcpy(key.addr, prefix->addr, ADDR_LEN);
+	return put_flag(dp->skel->maps.moat_onlink, &key);
+}
+
+int datapath__add_dhcp_server(struct datapath *dp, const uint8_t *addr)
+{
+	return put_flag(dp->skel->maps.moat_dhcp_servers, addr);
 }
 
 int datapath__set_proc_tag(struct datapath *dp, pid_t pid, uint32_t tag)

@@ -44,11 +44,16 @@ int datapath__put_learned(struct datapath *dp, const uint8_t *addr,
 int datapath__put_inbound(struct datapath *dp, const struct moat_flow_key *key);
 
 /*
- * Attach the egress classifier and the ingress recorder to the link,
- * replacing in one step any left by a run that was killed. Records in
- * *created_qdisc whether moat created the clsact qdisc.
+ * Make sure the link has a clsact qdisc; *created says whether moat made
+ * it (and so must remove it).
  */
-int datapath__attach(struct datapath *dp, bool *created_qdisc);
+int datapath__add_qdisc(struct datapath *dp, bool *created);
+
+/*
+ * Attach the egress classifier and the ingress recorder to the link's
+ * clsact qdisc, replacing in one step any left by a run that was killed.
+ */
+int datapath__attach(struct datapath *dp);
 
 /* Detach moat's filters from a link; drop the qdisc too if moat made it. */
 int datapath_detach_link(int ifindex, bool destroy_qdisc);
@@ -62,6 +67,18 @@ bool datapath_link_has_filter(int ifindex);
  * when the datapath is closed, or when moat dies: they only observe.
  */
 int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork);
+
+/* A socket of the proxy's, allowed to reach the upstream resolvers. */
+int datapath__add_upstream_sock(struct datapath *dp, uint64_t cookie);
+
+/* A TCP socket a peer opened before moat started (see inbound.c). */
+int datapath__add_passive(struct datapath *dp, uint64_t cookie);
+
+/* One of the link's IPv6 prefixes, for neighbour discovery. */
+int datapath__add_onlink(struct datapath *dp, const struct cidr *prefix);
+
+/* A DHCP server the link's lease names, for unicast renewals. */
+int datapath__add_dhcp_server(struct datapath *dp, const uint8_t *addr);
 
 /* Tag a process that existed before the fork hook (MOAT_TAG_*, a root). */
 int datapath__set_proc_tag(struct datapath *dp, pid_t pid, uint32_t tag);

@@ -6,11 +6,11 @@
 struct datapath;
 
 /*
- * Record every established TCP connection that a remote peer opened to a
+ * Mark every established TCP connection that a peer opened to a
  * listening socket of this host (an SSH session into a self-hosted
- * runner), so that the classifier keeps passing its replies. Connections
- * opened after the classifier is attached are recorded by it. Returns the
- * number recorded or a negative errno.
+ * runner) as passive, so that the classifier keeps passing its packets.
+ * The sock_ops hook marks connections accepted later. Returns the number
+ * marked or a negative errno.
  */
 int inbound_seed(struct datapath *dp);
 

@@ -31,6 +31,11 @@ struct pkt_desc {
 	enum pkt_frag frag;
 	uint32_t frag_id;
 	size_t truncate; /* cut the packet to this many bytes */
+	/* ICMP errors: the packet the error is about, as quoted in it. */
+	const char *q_saddr;
+	const char *q_daddr;
+	uint8_t q_proto;
+	uint16_t q_sport, q_dport;
 };
 
 struct pkt {
@@ -143,6 +148,29 @@ static inline void pkt_ipv6(struct pkt *p, const struct pkt_desc *d)
 	pkt_ipv6_exthdrs(p, d);
 }
 
+/* The offending packet's IP header and first 8 bytes, after an error. */
+static inline void pkt_quote(struct pkt *p, const struct pkt_desc *d)
+{
+	uint8_t ports[8] = { (uint8_t)(d->q_sport >> 8), (uint8_t)d->q_sport,
+			     (uint8_t)(d->q_dport >> 8), (uint8_t)d->q_dport };
+	uint8_t h4[20] = { 0x45, 0 }, h6[40] = { 0x60, 0 };
+
+	if (d->family == 4) {
+		h4[8] = 64;
+		h4[9] = d->q_proto;
+		inet_pton(AF_INET, d->q_saddr, h4 + 12);
+		inet_pton(AF_INET, d->q_daddr, h4 + 16);
+		pkt_put(p, h4, sizeof(h4));
+	} else {
+		h6[6] = d->q_proto;
+		h6[7] = 64;
+		inet_pton(AF_INET6, d->q_saddr, h6 + 8);
+		inet_pton(AF_INET6, d->q_daddr, h6 + 24);
+		pkt_put(p, h6, sizeof(h6));
+	}
+	pkt_put(p, ports, sizeof(ports));
+}
+
 static inline void pkt_l4(struct pkt *p, const struct pkt_desc *d)
 {
 	uint8_t h[20] = { 0 };
@@ -175,6 +203,10 @@ static inline void pkt_l4(struct pkt *p, const struct pkt_desc *d)
 		h[4] = (uint8_t)(d->icmp_id >> 8);
 		h[5] = (uint8_t)d->icmp_id;
 		pkt_put(p, h, 8);
+		if (d->q_saddr) {
+			pkt_quote(p, d);
+			return;
+		}
 		break;
 	default:
 		pkt_put(p, h, 8);

@@ -20,6 +20,9 @@
 #define MOAT_PROCS_MAX 65536
 #define MOAT_SOCKS_MAX 65536
 #define MOAT_DNS_CLIENTS_MAX 8192
+#define MOAT_UPSTREAM_SOCKS_MAX 8192
+#define MOAT_ONLINK_MAX 64
+#define MOAT_DHCP_SERVERS_MAX 8
 
 /* Addresses learned from allowed DNS answers, folded with the CIDR rules. */
 struct {
@@ -54,13 +57,56 @@ struct {
 	__type(value, __u8);
 } moat_upstreams SEC(".maps");
 
-/* Flows that remote peers opened to this host, recorded at ingress. */
+/*
+ * Flows that remote peers opened, recorded at ingress, for replies that
+ * leave without a socket of this host: forwarded traffic (a container's
+ * published port), the kernel's ICMP errors and echo replies. UDP flows
+ * to a local server socket count too.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MOAT_INBOUND_MAX);
 	__type(key, struct moat_flow_key);
 	__type(value, __u8);
 } moat_inbound SEC(".maps");
+
+/*
+ * TCP sockets a peer opened (passively established), by socket cookie:
+ * their packets are replies, whatever a tuple says.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_INBOUND_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} moat_passive SEC(".maps");
+
+/* The proxy's upstream sockets, by cookie. A mark can be forged. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_UPSTREAM_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} moat_upstream_socks SEC(".maps");
+
+/*
+ * The link's own IPv6 prefixes, and its DHCP servers: neighbour discovery
+ * and DHCP may reach these, and nothing else, outside the policy.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MOAT_ONLINK_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct moat_lpm_key);
+	__type(value, __u8);
+} moat_onlink SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MOAT_DHCP_SERVERS_MAX);
+	__type(key, struct moat_addr_key);
+	__type(value, __u8);
+} moat_dhcp_servers SEC(".maps");
 
 /* Datagrams whose first fragment was allowed. */
 struct {

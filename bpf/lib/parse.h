@@ -56,6 +56,12 @@ struct moat_packet {
 	__u8 frag; /* enum moat_frag */
 	__u8 routing_left; /* IPv6 routing header segments left */
 	__u32 frag_id;
+	/* ICMP errors: the packet they are about, as quoted in them. */
+	__u8 quoted; /* the fields below are set */
+	__u8 q_proto;
+	__u16 q_sport;
+	__u16 q_dport;
+	__u8 q_saddr[MOAT_ADDR_LEN];
 };
 
 static __always_inline void moat_map_v4(__u8 *dst, __be32 addr)
@@ -224,6 +230,51 @@ static __always_inline int moat_parse_ipv6(struct __sk_buff *skb, __u32 *off,
  * split across fragments would let its ports hide in a later fragment
  * (the tiny-fragment attack of RFC 1858).
  */
+static __always_inline bool moat_icmp_is_error(const struct moat_packet *pkt)
+{
+	if (pkt->proto == IPPROTO_ICMP)
+		return pkt->icmp_type == 3 || pkt->icmp_type == 11 ||
+		       pkt->icmp_type == 12; /* unreachable, TTL, parameter */
+	return pkt->proto == IPPROTO_ICMPV6 && pkt->icmp_type >= 1 &&
+	       pkt->icmp_type <= 4; /* unreachable, too big, TTL, parameter */
+}
+
+/*
+ * An ICMP error carries the start of the packet it is about, right after
+ * its own 8 bytes (RFC 792, RFC 4443): the IP header and the first 8
+ * bytes of transport, enough for the ports. A quote that cannot be read
+ * leaves the error unexplained, and so subject to the policy.
+ */
+static __always_inline void moat_parse_quote(struct __sk_buff *skb, __u32 off,
+					     struct moat_packet *pkt)
+{
+	struct ipv6hdr ip6;
+	struct iphdr ip;
+	__u8 ports[4];
+
+	off += 8;
+	if (pkt->family == 4) {
+		if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)) ||
+		    ip.version != 4 || ip.ihl < 5)
+			return;
+		moat_map_v4(pkt->q_saddr, ip.saddr);
+		pkt->q_proto = ip.protocol;
+		off += ip.ihl * 4;
+	} else {
+		if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)) ||
+		    ip6.version != 6)
+			return;
+		__builtin_memcpy(pkt->q_saddr, &ip6.saddr, MOAT_ADDR_LEN);
+		pkt->q_proto = ip6.nexthdr;
+		off += sizeof(ip6);
+	}
+	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
+		return;
+	pkt->q_sport = (__u16)ports[0] << 8 | ports[1];
+	pkt->q_dport = (__u16)ports[2] << 8 | ports[3];
+	pkt->quoted = 1;
+}
+
 static __always_inline int moat_parse_l4(struct __sk_buff *skb, __u32 off,
 					 struct moat_packet *pkt)
 {
@@ -257,6 +308,8 @@ static __always_inline int moat_parse_l4(struct __sk_buff *skb, __u32 off,
 		pkt->icmp_type = icmp[0];
 		pkt->icmp_code = icmp[1];
 		pkt->icmp_id = (__u16)icmp[4] << 8 | icmp[5];
+		if (moat_icmp_is_error(pkt))
+			moat_parse_quote(skb, off, pkt);
 		break;
 	}
 	return MOAT_PARSE_OK;
