@@ -206,21 +206,39 @@ static void query_fail(struct query *q)
 	query_free(q);
 }
 
+/*
+ * The mark spares the socket the NAT redirect; its cookie, registered
+ * with the classifier before the first packet, lets it reach the
+ * upstream. Either alone is not enough: the mark keeps the query from
+ * looping back to the proxy, the cookie is what a forged mark lacks.
+ */
+static int upstream_register(struct proxy *px, int fd)
+{
+	unsigned int mark = MOAT_SOCK_MARK;
+	socklen_t len = sizeof(uint64_t);
+	uint64_t cookie;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)))
+		return -errno;
+	if (!px->opts.dp)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len))
+		return -errno;
+	return datapath__add_upstream_sock(px->opts.dp, cookie);
+}
+
 static int upstream_socket(struct query *q, int type,
 			   struct sockaddr_storage *ss, socklen_t *len)
 {
 	const struct endpoint *up = &q->px->opts.upstreams[q->upstream];
-	unsigned int mark = MOAT_SOCK_MARK;
-	int fd;
+	int fd, err;
 
 	*len = endpoint_to_sockaddr(up, ss);
 	fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* The mark exempts this socket from the redirect and the classifier. */
-	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
-		int err = -errno;
-
+	err = upstream_register(q->px, fd);
+	if (err) {
 		close(fd);
 		return err;
 	}
@@ -331,6 +349,46 @@ static void learn_answer(struct query *q, const struct dns_answer *ans)
  * The addresses are in the kernel's maps before the answer leaves: a
  * client that connects the moment it reads the answer is never dropped.
  */
+/*
+ * The rules for the names the answer's CNAME chain passes through: a deny
+ * rule for one of them holds although the name asked for is allowed.
+ * Returns true when one of them is denied whole; port-scoped denies join
+ * the query's verdict, which then covers every address of the answer.
+ */
+static bool chain_denied(struct query *q, const struct dns_answer *ans)
+{
+	struct policy *p = q->px->al->policy;
+	struct verdict cv;
+	size_t i;
+
+	for (i = 0; i < ans->ncnames; i++) {
+		policy__match_name(p, ans->cnames[i], &cv);
+		if (cv.deny_set == MOAT_PORTSET_NONE)
+			continue;
+		q->verdict.deny_rule = cv.deny_rule;
+		if (cv.deny_set == MOAT_PORTSET_ALL)
+			return true;
+		if (portsets__union(p->portsets, q->verdict.deny_set,
+				    cv.deny_set, &q->verdict.deny_set))
+			return true; /* cannot express it: deny it all */
+	}
+	return false;
+}
+
+/* An allowed name led to a denied one: the answer is refused whole. */
+static void refuse_answer(struct query *q, const struct dns_answer *ans)
+{
+	struct proxy *px = q->px;
+
+	px->stats.refused++;
+	dns_set_id(q->msg, q->client_id);
+	reply_code(px, &q->client, q->msg, q->len, DNS_RCODE_REFUSED,
+		   DNS_EDE_BLOCKED, "a name in the CNAME chain is blocked");
+	audit_query(px, &q->client, &q->sender, &q->q, AUDIT_BLOCKED,
+		    &q->verdict, q->via, DNS_RCODE_REFUSED, ans);
+	query_free(q);
+}
+
 static void query_answer(struct query *q, uint8_t *msg, size_t len,
 			 const struct dns_question *rq)
 {
@@ -343,6 +401,14 @@ static void query_answer(struct query *q, uint8_t *msg, size_t len,
 		free(ans);
 		query_fail(q); /* garbage: nothing is learned from it */
 		return;
+	}
+	if (chain_denied(q, ans)) {
+		if (px->opts.mode == POLICY_MODE_ENFORCE) {
+			refuse_answer(q, ans);
+			free(ans);
+			return;
+		}
+		q->would_block = true;
 	}
 	learn_answer(q, ans);
 	if (q->would_block)
