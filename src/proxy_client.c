@@ -217,7 +217,8 @@ static void tcp_accept_one(struct proxy *px, int fd)
 	conn->px = px;
 	conn->fd = fd;
 	conn->h.fn = conn_event;
-	conn->idle_since_ms = loop_now_ms();
+	conn->idle_since_ms = conn->progress_ms = loop_now_ms();
+	conn->events = EPOLLIN;
 	if (loop__add(px->loop, fd, EPOLLIN, &conn->h)) {
 		free(conn);
 		close(fd);
@@ -257,6 +258,34 @@ static int buf_reserve(uint8_t **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+static size_t conn_pending(const struct tcp_conn *conn)
+{
+	return conn->out_len - conn->out_off;
+}
+
+/*
+ * Back-pressure: a client that sends queries and never reads the answers
+ * must not make the daemon hold them all. Its input is not read while
+ * its answers pile up, nor while its buffer holds a query that waits for
+ * room under the in-flight limit.
+ */
+static bool conn_wants_input(const struct tcp_conn *conn)
+{
+	return conn_pending(conn) < PROXY_TCP_OUT_PAUSE &&
+	       conn->in_len < PROXY_TCP_IN_MAX;
+}
+
+static void conn_update_events(struct tcp_conn *conn)
+{
+	uint32_t events = (conn_wants_input(conn) ? EPOLLIN : 0) |
+			  (conn_pending(conn) ? EPOLLOUT : 0);
+
+	if (events != conn->events) {
+		loop__mod(conn->px->loop, conn->fd, events, &conn->h);
+		conn->events = events;
+	}
+}
+
 /* Hand every complete length-prefixed query in the buffer on. */
 static void conn_parse(struct tcp_conn *conn)
 {
@@ -285,20 +314,24 @@ static void conn_parse(struct tcp_conn *conn)
 
 static void conn_read(struct tcp_conn *conn)
 {
+	size_t room = PROXY_TCP_IN_MAX - conn->in_len;
 	ssize_t n;
 
-	if (buf_reserve(&conn->in, &conn->in_cap, conn->in_len + 4096)) {
+	/* Grow by small steps: most clients never send more than a query. */
+	if (room > 4096)
+		room = 4096;
+	if (buf_reserve(&conn->in, &conn->in_cap, conn->in_len + room)) {
 		conn_close(conn);
 		return;
 	}
-	n = read(conn->fd, conn->in + conn->in_len,
-		 conn->in_cap - conn->in_len);
+	n = read(conn->fd, conn->in + conn->in_len, room);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		conn_close(conn);
 		return;
 	}
 	if (n > 0) {
 		conn->in_len += (size_t)n;
+		conn->progress_ms = loop_now_ms();
 		conn_parse(conn);
 	}
 }
@@ -307,8 +340,9 @@ static void conn_flush(struct tcp_conn *conn)
 {
 	ssize_t n;
 
-	while (conn->out_len) {
-		n = send(conn->fd, conn->out, conn->out_len, MSG_NOSIGNAL);
+	while (conn_pending(conn)) {
+		n = send(conn->fd, conn->out + conn->out_off,
+			 conn_pending(conn), MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -317,11 +351,11 @@ static void conn_flush(struct tcp_conn *conn)
 			conn_close(conn);
 			return;
 		}
-		memmove(conn->out, conn->out + n, conn->out_len - (size_t)n);
-		conn->out_len -= (size_t)n;
+		conn->out_off += (size_t)n;
+		conn->progress_ms = loop_now_ms();
 	}
-	loop__mod(conn->px->loop, conn->fd,
-		  EPOLLIN | (conn->out_len ? EPOLLOUT : 0), &conn->h);
+	if (!conn_pending(conn))
+		conn->out_off = conn->out_len = 0;
 }
 
 static void conn_event(struct loop_handler *h, uint32_t events)
@@ -336,26 +370,45 @@ static void conn_event(struct loop_handler *h, uint32_t events)
 	}
 	if (events & EPOLLOUT)
 		conn_flush(conn);
-	if (!conn->closed && (events & EPOLLIN))
+	if (!conn->closed && (events & EPOLLIN) && conn_wants_input(conn))
 		conn_read(conn);
+	if (!conn->closed)
+		conn_update_events(conn);
+}
+
+/* Queue an answer; what was sent already is dropped from the buffer. */
+static int conn_queue(struct tcp_conn *conn, const uint8_t *msg, size_t len)
+{
+	if (conn->out_off) {
+		memmove(conn->out, conn->out + conn->out_off,
+			conn_pending(conn));
+		conn->out_len -= conn->out_off;
+		conn->out_off = 0;
+	}
+	if (conn->out_len + 2 + len > PROXY_TCP_OUT_MAX ||
+	    buf_reserve(&conn->out, &conn->out_cap, conn->out_len + 2 + len))
+		return -ENOBUFS;
+	conn->out[conn->out_len] = (uint8_t)(len >> 8);
+	conn->out[conn->out_len + 1] = (uint8_t)len;
+	memcpy(conn->out + conn->out_len + 2, msg, len);
+	conn->out_len += 2 + len;
+	return 0;
 }
 
 static void conn_send(struct tcp_conn *conn, const uint8_t *msg, size_t len)
 {
 	if (conn->closed)
 		return;
-	if (buf_reserve(&conn->out, &conn->out_cap, conn->out_len + 2 + len)) {
-		conn_close(conn);
+	if (conn_queue(conn, msg, len)) {
+		conn_close(conn); /* it stopped reading long ago */
 		return;
 	}
-	conn->out[conn->out_len] = (uint8_t)(len >> 8);
-	conn->out[conn->out_len + 1] = (uint8_t)len;
-	memcpy(conn->out + conn->out_len + 2, msg, len);
-	conn->out_len += 2 + len;
 	conn_flush(conn);
 	/* A query may have waited for room under the in-flight limit. */
 	if (!conn->closed && !conn->parsing && conn->in_len)
 		conn_parse(conn);
+	if (!conn->closed)
+		conn_update_events(conn);
 }
 
 void proxy_reply(struct proxy *px, const struct client *c, uint8_t *msg,
@@ -383,8 +436,11 @@ void proxy_expire_clients(struct proxy *px, uint64_t now_ms)
 
 	for (conn = px->conns; conn; conn = next) {
 		next = conn->next;
-		if (!conn->inflight &&
-		    now_ms - conn->idle_since_ms > PROXY_TCP_IDLE_MS)
+		/* Idle, or not reading what it asked for: either way, go. */
+		if ((!conn->inflight && !conn_pending(conn) &&
+		     now_ms - conn->idle_since_ms > PROXY_TCP_IDLE_MS) ||
+		    (conn_pending(conn) &&
+		     now_ms - conn->progress_ms > PROXY_TCP_IDLE_MS))
 			conn_close(conn);
 	}
 	while (px->dead) {

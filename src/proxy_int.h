@@ -19,6 +19,12 @@
 /* Queries one TCP client may have in flight (RFC 7766 6.2.1.1). */
 #define PROXY_TCP_INFLIGHT_MAX 64
 #define PROXY_TCP_IDLE_MS 10000
+/* One largest message and then some; a client's input stops there. */
+#define PROXY_TCP_IN_MAX (2 + 65535 + 4096)
+/* Answers a client has not read: input pauses past the first, the
+ * connection closes past the second (no sane client gets there). */
+#define PROXY_TCP_OUT_PAUSE (64 * 1024)
+#define PROXY_TCP_OUT_MAX (1024 * 1024)
 
 struct tcp_conn;
 
@@ -55,7 +61,9 @@ struct tcp_conn {
 	uint8_t *in;
 	size_t in_len, in_cap;
 	uint8_t *out;
-	size_t out_len, out_cap;
+	size_t out_off, out_len, out_cap; /* sent up to out_off */
+	uint32_t events; /* what epoll watches for */
+	uint64_t progress_ms; /* last byte read or sent */
 	unsigned int inflight;
 	bool closed;
 	bool parsing; /* conn_parse() is on the stack: do not re-enter */
