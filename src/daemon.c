@@ -42,6 +42,8 @@ struct daemon {
 	uint64_t steps_polled_ms;
 	int lock_fd;
 	struct run_state state;
+	struct run_state stale; /* a killed run's, on this link */
+	bool stale_pending; /* its filter is still attached */
 	int sig_fd;
 	struct loop_handler sig_h;
 	int events_fd;
@@ -249,6 +251,8 @@ static int take_lock(struct daemon *d)
 	if (stale.ifindex == d->nif.ifindex) {
 		/* Our attach replaces its filter in place: no gap. */
 		d->state.created_qdisc = stale.created_qdisc;
+		d->stale = stale;
+		d->stale_pending = true;
 	} else if (stale.ifindex) {
 		err = datapath_detach_link(stale.ifindex, stale.created_qdisc);
 		if (err)
@@ -393,11 +397,48 @@ static int track_processes(struct daemon *d)
 	return err;
 }
 
+/* What this run changes on the link, for whoever must undo it. */
+static int save_state(struct daemon *d)
+{
+	int err;
+
+	d->state.pid = getpid();
+	d->state.ifindex = d->nif.ifindex;
+	snprintf(d->state.ifname, sizeof(d->state.ifname), "%s", d->nif.name);
+	err = run_state_save(d->lock_fd, &d->state);
+	if (err)
+		pr_err("state file: %s", errstr(err));
+	return err;
+}
+
+/*
+ * What the link itself needs outside the policy: neighbour discovery to
+ * its own IPv6 prefixes, DHCP renewals to the server its lease names.
+ */
+static void allow_link_control(struct daemon *d)
+{
+	uint8_t servers[4][ADDR_LEN];
+	struct cidr prefixes[16];
+	char text[ADDR_TEXT_MAX];
+	int i, n;
+
+	n = netif_ipv6_prefixes(&d->nif, prefixes, 16);
+	for (i = 0; i < n; i++)
+		datapath__add_onlink(d->dp, &prefixes[i]);
+	n = netif_dhcp_servers(&d->nif, servers, 4);
+	for (i = 0; i < n; i++) {
+		datapath__add_dhcp_server(d->dp, servers[i]);
+		pr_info("DHCP server %s may be reached for renewals",
+			addr_format(servers[i], text, sizeof(text)));
+	}
+}
+
 static int attach(struct daemon *d)
 {
 	bool created = false;
 	int err, seeded;
 
+	allow_link_control(d);
 	seeded = inbound_seed(d->dp);
 	if (seeded < 0)
 		pr_warn("cannot read open connections: %s; inbound sessions opened before moat may stall",
@@ -405,12 +446,21 @@ static int attach(struct daemon *d)
 	else if (seeded)
 		pr_info("kept %d inbound connections open", seeded);
 
-	err = datapath__attach(d->dp, &created);
+	err = datapath__add_qdisc(d->dp, &created);
+	if (err)
+		return err;
+	/* A qdisc inherited from a killed run stays ours to remove. */
+	d->state.created_qdisc |= created;
+
+	/* Recorded before the filters go on: a kill after this is undone. */
+	err = save_state(d);
+	if (err)
+		return err;
+	err = datapath__attach(d->dp);
 	if (err)
 		return err;
 	d->attached = true;
-	/* A qdisc inherited from a killed run stays ours to remove. */
-	d->state.created_qdisc |= created;
+	d->stale_pending = false;
 	return 0;
 }
 
@@ -438,14 +488,6 @@ static int mark_ready(struct daemon *d)
 	char buf[32];
 	int err;
 
-	d->state.pid = getpid();
-	d->state.ifindex = d->nif.ifindex;
-	snprintf(d->state.ifname, sizeof(d->state.ifname), "%s", d->nif.name);
-	err = run_state_save(d->lock_fd, &d->state);
-	if (err) {
-		pr_err("state file: %s", errstr(err));
-		return err;
-	}
 	snprintf(buf, sizeof(buf), "pid=%d\n", getpid());
 	err = runfile_write_atomic(d->o->ready_file, buf);
 	if (err)
@@ -578,8 +620,16 @@ static void tear_down(struct daemon *d)
 		allowlist__fini(&d->al);
 	datapath__close(d->dp);
 	audit__close(d->audit);
-	if (d->lock_fd >= 0)
+	/*
+	 * A killed run's filter that this run failed to replace still drops:
+	 * keep its state for `moat stop`, rather than lose track of it.
+	 */
+	if (d->lock_fd >= 0 && d->stale_pending) {
+		run_state_save(d->lock_fd, &d->stale);
+		run_state_keep(d->lock_fd);
+	} else if (d->lock_fd >= 0) {
 		run_state_release(d->lock_fd);
+	}
 	if (d->pid_written)
 		unlink(d->o->pid_file);
 	if (d->sig_fd >= 0)

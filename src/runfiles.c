@@ -228,3 +228,9 @@ void run_state_release(int fd)
 		unlink(path);
 	close(fd);
 }
+
+void run_state_keep(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

@@ -39,5 +39,7 @@ int run_state_lock(pid_t *holder, struct run_state *stale);
 int run_state_save(int fd, const struct run_state *st);
 /* Remove the state file and release the lock. */
 void run_state_release(int fd);
+/* Release the lock and keep the state file for the next one to read. */
+void run_state_keep(int fd);
 
 #endif /* MOAT_RUNFILES_H */
