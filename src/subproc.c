@@ -16,27 +16,23 @@
 
 extern char **environ;
 
-static const char *const search_dirs[] = { "/usr/sbin", "/sbin", "/usr/bin",
-					   "/bin", "/usr/local/sbin" };
+/*
+ * Helpers are found in the system's own directories only, never through
+ * PATH: moat runs as root, and a PATH kept from a user's environment
+ * (sudo -E, a CI step) could name a directory that user can write to.
+ */
+static const char *const search_dirs[] = {
+	"/usr/sbin", "/usr/bin",	"/sbin",
+	"/bin",	     "/usr/local/sbin", "/usr/local/bin"
+};
 
-/* PATH first, then the directories where system tools live. */
 static int find_program(const char *name, char *path, size_t len)
 {
-	const char *env = getenv("PATH");
-	char dirs[4096];
-	char *dir, *save = NULL;
 	size_t i;
 
 	if (strchr(name, '/')) {
 		snprintf(path, len, "%s", name);
 		return access(path, X_OK) ? -ENOENT : 0;
-	}
-	snprintf(dirs, sizeof(dirs), "%s", env ? env : "");
-	for (dir = strtok_r(dirs, ":", &save); dir;
-	     dir = strtok_r(NULL, ":", &save)) {
-		snprintf(path, len, "%s/%s", dir, name);
-		if (!access(path, X_OK))
-			return 0;
 	}
 	for (i = 0; i < sizeof(search_dirs) / sizeof(search_dirs[0]); i++) {
 		snprintf(path, len, "%s/%s", search_dirs[i], name);

@@ -6,8 +6,9 @@
 #include <stddef.h>
 
 /*
- * Run argv[0] (searched in PATH and in the sbin directories, which a
- * sudo'd or minimal PATH may lack) with input on its stdin, and wait.
+ * Run argv[0] (an absolute path, or a name looked up in the system's own
+ * bin and sbin directories, never in PATH) with input on its stdin, and
+ * wait.
  * Its stdout and stderr are kept in output, NUL-terminated and trimmed.
  * Returns the exit status (0-255), -ENOENT when the program is missing,
  * or another negative errno.
