@@ -74,6 +74,13 @@ http_ok() {
 	client curl -sf --max-time 2 "$@"
 }
 
+# Blocked means dropped: curl times out (28), it neither fails to
+# resolve (6) nor gets refused (7).
 http_blocked() {
-	! client curl -sf --max-time 1 "$@"
+	local status=0
+	client curl -sf --max-time 1 "$@" || status=$?
+	if [ "$status" != 28 ]; then
+		echo "curl exited $status, not 28 (a timeout)" >&2
+		return 1
+	fi
 }

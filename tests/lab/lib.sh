@@ -254,7 +254,7 @@ lab_down() {
 		kill "$pid" 2>/dev/null
 	done
 	for pid in "${LAB_PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
+		{ wait "$pid"; } 2>/dev/null
 	done
 	LAB_PIDS=()
 	# Whatever still runs in the lab's namespaces (NSD's own children,

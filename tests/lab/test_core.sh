@@ -204,3 +204,76 @@ EOF
 	expect_eq "$(dig_status api.allowed.lab.test)" REFUSED "file deny" ||
 		return 1
 }
+
+# A name the allowed name's CNAME chain reaches may be denied itself.
+test_denied_cname_target_refuses_the_answer() {
+	moat_start --allow www.lab.test --deny origin.cdn.lab.test || return 1
+	expect_eq "$(dig_status www.lab.test)" REFUSED "the whole answer" ||
+		return 1
+	expect_match "$(client dig +time=2 +tries=1 www.lab.test)" \
+		"a name in the CNAME chain is blocked" "says why" || return 1
+	expect "its address stays blocked" http_blocked -4 http://198.51.100.11/ ||
+		return 1
+	expect_event "logged with the deny rule" '"qname":"www.lab.test"' \
+		'"action":"blocked"' '"rule":"deny origin.cdn.lab.test"' ||
+		return 1
+}
+
+# The upstream exemption is the proxy's sockets, not a mark anyone with
+# CAP_NET_RAW may set: a marked query skips the redirect, then is dropped.
+test_forged_mark_cannot_reach_upstream() {
+	moat_start --allow allowed.lab.test || return 1
+	expect_fail "a marked query to the upstream" client python3 -c '
+# A query for example.test, type A.
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, 0x6d6f6174)
+s.settimeout(1)
+s.sendto(bytes.fromhex("123401000001000000000000076578616d706c650474657374000001000001"), ("192.0.2.53", 53))
+s.recv(512)' || return 1
+	expect_event "dropped at the classifier" '"event":"connect"' \
+		'"action":"blocked"' '"dst_ip":"192.0.2.53"' '"dst_port":53' \
+		'"comm":"python3"' || return 1
+}
+
+test_unprivileged_client() {
+	moat_start --allow allowed.lab.test || return 1
+	expect "nobody reaches an allowed host" client setpriv --reuid=65534 \
+		--regid=65534 --clear-groups curl -sf -4 --max-time 2 \
+		http://allowed.lab.test/ || return 1
+	expect "nobody is blocked like anyone" client sh -c \
+		'setpriv --reuid=65534 --regid=65534 --clear-groups curl -sf --max-time 1 http://203.0.113.7/; test $? = 28' ||
+		return 1
+}
+
+# A TCP client that pipelines queries and never reads the answers must
+# not make the daemon hold them: input pauses, then the connection goes.
+test_tcp_client_that_never_reads() {
+	local rss
+	moat_start --allow allowed.lab.test || return 1
+	client python3 -c '
+import socket, struct, time
+q = bytes.fromhex("000101000001000000000000") + b"\x07allowed\x03lab\x04test\x00\x00\x10\x00\x01"
+s = socket.create_connection(("192.0.2.53", 53))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.setblocking(False)
+sent = 0
+end = time.time() + 4
+while time.time() < end:
+    try:
+        s.send(struct.pack(">H", len(q)) + q)
+        sent += 1
+    except BlockingIOError:
+        time.sleep(0.01)
+    except OSError:
+        break
+print(sent)
+' >"$LAB_DIR/pipeline.out" 2>&1
+	expect "the client sent thousands of queries" test \
+		"$(tail -1 "$LAB_DIR/pipeline.out")" -gt 1000 || return 1
+	rss=$(awk '/VmRSS/ { print $2 }' "/proc/$MOAT_PID/status")
+	expect "moat's memory stayed bounded (${rss} kB)" test "$rss" -lt 30000 ||
+		return 1
+	expect_eq "$(dig_status allowed.lab.test)" NOERROR "still answers" ||
+		return 1
+}

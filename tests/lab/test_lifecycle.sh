@@ -125,9 +125,11 @@ EOF
 		"other tables untouched" || return 1
 }
 
-# An SSH-like session opened from outside before moat keeps working.
+# An SSH-like session opened from outside before moat keeps working. The
+# server runs in the cgroup moat's socket hooks watch, as every process
+# does with the default --cgroup (the root).
 test_inbound_connections_keep_working() {
-	in_runner socat TCP-LISTEN:2222,fork,reuseaddr EXEC:cat \
+	client socat TCP-LISTEN:2222,fork,reuseaddr EXEC:cat \
 		>/dev/null 2>&1 &
 	LAB_PIDS+=($!)
 	wait_for 30 in_net socat -u OPEN:/dev/null TCP:192.0.2.2:2222 ||
