@@ -203,3 +203,20 @@ test_bad_policy_is_refused() {
 		return 1
 	expect_no_match "$(host_state)" "moat" "nothing of moat's" || return 1
 }
+
+# A start that fails after taking over a killed run's state must leave
+# that state for `moat stop`: the killed run's filter still drops.
+test_failed_restart_keeps_stale_state() {
+	local before
+	before=$(host_state)
+	moat_start --allow allowed.lab.test || return 1
+	moat_stop KILL
+	expect_fail "a start that cannot write its pid file" in_runner \
+		"$MOAT" start $(moat_lab_args | sed 's|--pid-file [^ ]*|--pid-file /nonexistent/dir/moat.pid|') \
+		--upstream 192.0.2.53 --allow allowed.lab.test || return 1
+	expect_match "$(host_state)" "moat_tc_egress" "the old filter drops" ||
+		return 1
+	expect "moat stop still cleans up" in_runner "$MOAT" stop \
+		--pid-file "$LAB_DIR/moat.pid" || return 1
+	expect_eq "$(host_state)" "$before" "clean" || return 1
+}

@@ -16,7 +16,7 @@ runner_job() {
 			shift 2
 			i=$((i + 1))
 		done
-		echo ']}'
+		echo "], \"report\": \"${RUNNER_REPORT:-}\"}"
 	} >"$LAB_DIR/job.json"
 }
 
@@ -120,9 +120,10 @@ test_overlapping_steps_not_crossed() {
 		'"step":3' "443 never step 3" || return 1
 }
 
-# Processes that predate moat get a bucket of their own, never a step.
+# Processes that predate moat get a bucket of their own, never a step;
+# so does the runner's own traffic.
 test_preexisting_and_runner_buckets() {
-	runner_job \
+	RUNNER_REPORT=http://allowed.lab.test:8080/report runner_job \
 		"Start a server early" '(sleep 3; exec curl -sf -4 --max-time 1 http://allowed.lab.test:8080/) >/dev/null 2>&1 &' \
 		"Start moat" "$(moat_step --allow allowed.lab.test)" \
 		"Wait" 'sleep 3.5'
@@ -130,6 +131,9 @@ test_preexisting_and_runner_buckets() {
 	expect_event "the early process is pre_existing" '"event":"connect"' \
 		'"dst_port":8080' '"scope":"pre_existing"' '"step":null' ||
 		return 1
+	expect_event "the worker's own request is the runner's" \
+		'"event":"connect"' '"dst_port":8080' '"scope":"runner"' \
+		'"comm":"Runner.Worker"' || return 1
 }
 
 test_no_runner_means_host_scope() {
