@@ -242,6 +242,13 @@ static __always_inline bool moat_is_inbound_reply(struct __sk_buff *skb,
 	return false;
 }
 
+static __always_inline bool moat_is_kept(struct __sk_buff *skb)
+{
+	__u64 cookie = bpf_get_socket_cookie(skb);
+
+	return cookie && bpf_map_lookup_elem(&moat_kept, &cookie);
+}
+
 static __always_inline void moat_frag_key_of(const struct moat_packet *pkt,
 					     struct moat_frag_key *key)
 {
@@ -312,6 +319,9 @@ static __always_inline void moat_decide_egress(struct __sk_buff *skb,
 	moat_decide_policy(pkt->daddr, pkt->dport, pkt->proto, d);
 	if (d->action != MOAT_ACTION_ALLOWED && moat_is_inbound_reply(skb, pkt))
 		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_INBOUND,
+			       MOAT_RULE_NONE);
+	else if (d->action != MOAT_ACTION_ALLOWED && moat_is_kept(skb))
+		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_EXISTING,
 			       MOAT_RULE_NONE);
 	moat_remember_first_fragment(pkt, d);
 }

@@ -57,6 +57,7 @@ enum moat_reason {
 	MOAT_REASON_FRAGMENT = 9, /* fragment of a datagram not allowed */
 	MOAT_REASON_NON_IP = 10, /* an L2 protocol that is not ARP or IP */
 	MOAT_REASON_ROUTING_HDR = 11, /* IPv6 routing header with hops left */
+	MOAT_REASON_EXISTING = 12, /* a connection open before moat began */
 };
 
 /*

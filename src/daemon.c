@@ -67,6 +67,7 @@ static const char *const reason_names[] = {
 	[MOAT_REASON_FRAGMENT] = "fragment",
 	[MOAT_REASON_NON_IP] = "non_ip",
 	[MOAT_REASON_ROUTING_HDR] = "routing_header",
+	[MOAT_REASON_EXISTING] = "existing_connection",
 };
 
 static const char *reason_name(uint8_t reason)
@@ -323,6 +324,8 @@ static int install_redirect(struct daemon *d)
 
 	proxy__listen_addrs(d->px, &cfg.listen_v4, &cfg.listen_v6,
 			    &cfg.have_v6);
+	cfg.egress = d->nif.name;
+	cfg.forwarded_port = proxy__forwarded_port(d->px);
 	err = netfilter__install(&cfg, err_text, sizeof(err_text));
 	if (err) {
 		pr_err("DNS redirect: %s", err_text);
@@ -441,10 +444,11 @@ static int attach(struct daemon *d)
 	allow_link_control(d);
 	seeded = inbound_seed(d->dp);
 	if (seeded < 0)
-		pr_warn("cannot read open connections: %s; inbound sessions opened before moat may stall",
+		pr_warn("cannot read open connections: %s; connections opened before moat may be cut",
 			errstr(seeded));
 	else if (seeded)
-		pr_info("kept %d inbound connections open", seeded);
+		pr_info("kept %d connections that were open before moat",
+			seeded);
 
 	err = datapath__add_qdisc(d->dp, &created);
 	if (err)

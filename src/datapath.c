@@ -375,6 +375,11 @@ int datapath__add_passive(struct datapath *dp, uint64_t cookie)
 	return put_flag(dp->skel->maps.moat_passive, &cookie);
 }
 
+int datapath__add_kept(struct datapath *dp, uint64_t cookie)
+{
+	return put_flag(dp->skel->maps.moat_kept, &cookie);
+}
+
 int datapath__add_onlink(struct datapath *dp, const struct cidr *prefix)
 {
 	struct moat_lpm_key key = { .prefixlen = prefix->prefixlen };

@@ -74,6 +74,9 @@ int datapath__add_upstream_sock(struct datapath *dp, uint64_t cookie);
 /* A TCP socket a peer opened before moat started (see inbound.c). */
 int datapath__add_passive(struct datapath *dp, uint64_t cookie);
 
+/* A socket this host connected before moat started: it stays open. */
+int datapath__add_kept(struct datapath *dp, uint64_t cookie);
+
 /* One of the link's IPv6 prefixes, for neighbour discovery. */
 int datapath__add_onlink(struct datapath *dp, const struct cidr *prefix);
 

@@ -6,11 +6,12 @@
 struct datapath;
 
 /*
- * Mark every established TCP connection that a peer opened to a
- * listening socket of this host (an SSH session into a self-hosted
- * runner) as passive, so that the classifier keeps passing its packets.
- * The sock_ops hook marks connections accepted later. Returns the number
- * marked or a negative errno.
+ * Keep the connections open when moat starts. A TCP connection a peer
+ * opened to a listening socket (an SSH session into a self-hosted runner)
+ * is marked passive, as the sock_ops hook marks those accepted later;
+ * every other connected TCP or UDP socket (the runner's own link to
+ * GitHub among them) is kept until it closes. New connections face the
+ * policy. Returns the number marked or a negative errno.
  */
 int inbound_seed(struct datapath *dp);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* netfilter.c - send every DNS query of this host to moat's proxy */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,37 +17,95 @@
  * 127.0.0.53; the proxy's own upstream sockets carry MOAT_SOCK_MARK and
  * pass untouched.
  */
-static int build_ruleset(const struct redirect_config *cfg, char *buf,
-			 size_t len)
+static int output_chain(const struct redirect_config *cfg, char *buf,
+			size_t len)
 {
 	char v4[ADDR_TEXT_MAX], v6[ADDR_TEXT_MAX];
 	int n;
 
 	endpoint_format(&cfg->listen_v4, v4, sizeof(v4));
 	endpoint_format(&cfg->listen_v6, v6, sizeof(v6));
+	n = snprintf(buf, len,
+		     "\tchain dns_redirect {\n"
+		     "\t\ttype nat hook output priority -100; policy accept;\n"
+		     "\t\tmeta mark 0x%08x return\n"
+		     "\t\tmeta nfproto ipv4 udp dport 53 dnat ip to %s\n"
+		     "\t\tmeta nfproto ipv4 tcp dport 53 dnat ip to %s\n",
+		     MOAT_SOCK_MARK, v4, v4);
+	if (n > 0 && (size_t)n < len && cfg->have_v6)
+		n += snprintf(
+			buf + n, len - (size_t)n,
+			"\t\tmeta nfproto ipv6 udp dport 53 dnat ip6 to %s\n"
+			"\t\tmeta nfproto ipv6 tcp dport 53 dnat ip6 to %s\n",
+			v6, v6);
+	if (n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "\t}\n");
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+/*
+ * Queries routed through this host (a container's, a NATed namespace's)
+ * meet the prerouting hook instead: they go to the forwarded listener, on
+ * the address of the interface they came in by. Queries arriving on the
+ * guarded interface are someone else's to answer, and nothing from there
+ * may reach the forwarded listener.
+ */
+static int forwarded_chains(const struct redirect_config *cfg, char *buf,
+			    size_t len)
+{
+	int n;
+
+	if (!cfg->forwarded_port)
+		return 0;
 	n = snprintf(
 		buf, len,
-		"table inet " MOAT_NFT_TABLE "\n"
-		"delete table inet " MOAT_NFT_TABLE "\n"
-		"table inet " MOAT_NFT_TABLE " {\n"
-		"\tchain dns_redirect {\n"
-		"\t\ttype nat hook output priority -100; policy accept;\n"
-		"\t\tmeta mark 0x%08x return\n"
-		"\t\tmeta nfproto ipv4 udp dport 53 dnat ip to %s\n"
-		"\t\tmeta nfproto ipv4 tcp dport 53 dnat ip to %s\n"
-		"%s%s%s%s%s"
+		"\tchain dns_forwarded {\n"
+		"\t\ttype nat hook prerouting priority -100; policy accept;\n"
+		"\t\tiifname \"%s\" return\n"
+		"\t\tudp dport 53 redirect to :%u\n"
+		"\t\ttcp dport 53 redirect to :%u\n"
 		"\t}\n"
-		"}\n",
-		MOAT_SOCK_MARK, v4, v4,
-		cfg->have_v6 ?
-			"\t\tmeta nfproto ipv6 udp dport 53 dnat ip6 to " :
-			"",
-		cfg->have_v6 ? v6 : "",
-		cfg->have_v6 ?
-			"\n\t\tmeta nfproto ipv6 tcp dport 53 dnat ip6 to " :
-			"",
-		cfg->have_v6 ? v6 : "", cfg->have_v6 ? "\n" : "");
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+		"\tchain forwarded_guard {\n"
+		"\t\ttype filter hook input priority -100; policy accept;\n"
+		"\t\tiifname \"%s\" udp dport %u drop\n"
+		"\t\tiifname \"%s\" tcp dport %u drop\n"
+		"\t}\n",
+		cfg->egress, cfg->forwarded_port, cfg->forwarded_port,
+		cfg->egress, cfg->forwarded_port, cfg->egress,
+		cfg->forwarded_port);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+/* An interface name goes between quotes in the ruleset: keep it plain. */
+static bool ifname_plain(const char *name)
+{
+	return *name &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@-") ==
+		       strlen(name);
+}
+
+static int build_ruleset(const struct redirect_config *cfg, char *buf,
+			 size_t len)
+{
+	int n, m;
+
+	if (cfg->forwarded_port && !ifname_plain(cfg->egress))
+		return -EINVAL;
+	n = snprintf(buf, len,
+		     "table inet " MOAT_NFT_TABLE "\n"
+		     "delete table inet " MOAT_NFT_TABLE "\n"
+		     "table inet " MOAT_NFT_TABLE " {\n");
+	m = output_chain(cfg, buf + n, len - (size_t)n);
+	if (m < 0)
+		return m;
+	n += m;
+	m = forwarded_chains(cfg, buf + n, len - (size_t)n);
+	if (m < 0)
+		return m;
+	n += m;
+	m = snprintf(buf + n, len - (size_t)n, "}\n");
+	return m < 0 || (size_t)m >= len - (size_t)n ? -ENAMETOOLONG : 0;
 }
 
 static int run_nft(const char *const argv[], const char *input, char *err,
@@ -80,8 +139,12 @@ int netfilter__install(const struct redirect_config *cfg, char *err,
 	int ret;
 
 	ret = build_ruleset(cfg, ruleset, sizeof(ruleset));
-	if (ret)
+	if (ret) {
+		snprintf(err, err_len,
+			 "interface '%s': a name nft cannot quote",
+			 cfg->egress);
 		return ret;
+	}
 	return run_nft(argv, ruleset, err, err_len);
 }
 

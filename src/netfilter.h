@@ -15,6 +15,8 @@ struct redirect_config {
 	struct endpoint listen_v4; /* where IPv4 queries go */
 	struct endpoint listen_v6; /* where IPv6 queries go */
 	bool have_v6; /* IPv6 queries have a listener */
+	const char *egress; /* the guarded interface's name */
+	uint16_t forwarded_port; /* the forwarded listener, 0 for none */
 };
 
 /*

@@ -67,7 +67,8 @@ static void upstream_event(struct loop_handler *h, uint32_t events);
 static void sender_lookup(struct proxy *px, const struct client *c,
 			  struct sender *s)
 {
-	s->known = px->opts.dp &&
+	s->forwarded = c->forwarded;
+	s->known = px->opts.dp && !c->forwarded &&
 		   !datapath__dns_client(px->opts.dp, &c->ep, c->conn != NULL,
 					 &s->owner);
 }
@@ -76,7 +77,8 @@ static void sender_who(struct proxy *px, const struct sender *s,
 		       struct who *who)
 {
 	if (px->opts.steps)
-		steps__who(px->opts.steps, s->known ? &s->owner : NULL, 1, who);
+		steps__who(px->opts.steps, s->known ? &s->owner : NULL,
+			   s->forwarded ? 0 : 1, who);
 	else
 		memset(who, 0, sizeof(*who));
 }

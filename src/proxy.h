@@ -62,4 +62,11 @@ void proxy__stats(const struct proxy *px, struct proxy_stats *stats);
 void proxy__listen_addrs(const struct proxy *px, struct endpoint *v4,
 			 struct endpoint *v6, bool *have_v6);
 
+/*
+ * The port of the listener for queries routed through this host from
+ * other namespaces (containers): bound on every address, it is where the
+ * redirect of forwarded DNS points. 0 if it could not be bound.
+ */
+uint16_t proxy__forwarded_port(const struct proxy *px);
+
 #endif /* MOAT_PROXY_H */

@@ -89,6 +89,100 @@ static void other_loopback(const struct endpoint *primary,
 		       primary->port, other, &why);
 }
 
+/* [::] for both families where IPv6 is on, 0.0.0.0 where it is not. */
+static int wildcard_socket(uint16_t port, bool tcp)
+{
+	struct sockaddr_in6 six = { .sin6_family = AF_INET6,
+				    .sin6_port = htons(port) };
+	struct sockaddr_in four = { .sin_family = AF_INET,
+				    .sin_port = htons(port) };
+	int type = (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+		   SOCK_CLOEXEC;
+	int zero = 0, one = 1, fd, err;
+	bool v6 = true;
+
+	fd = socket(AF_INET6, type, 0);
+	if (fd < 0) {
+		v6 = false;
+		fd = socket(AF_INET, type, 0);
+	}
+	if (fd < 0)
+		return -errno;
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (tcp)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	err = v6 ? bind(fd, (struct sockaddr *)&six, sizeof(six)) :
+		   bind(fd, (struct sockaddr *)&four, sizeof(four));
+	if (err || (tcp && listen(fd, SOMAXCONN))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int socket_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct endpoint ep;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) ||
+	    endpoint_from_sockaddr((struct sockaddr *)&ss, &ep))
+		return -errno;
+	return ep.port;
+}
+
+static int listener_register(struct proxy *px, int fd, bool tcp)
+{
+	struct listener *l = &px->listeners[px->nlisteners];
+	int err;
+
+	l->px = px;
+	l->fd = fd;
+	l->tcp = tcp;
+	l->forwarded = true;
+	l->h.fn = tcp ? tcp_acceptable : udp_readable;
+	err = loop__add(px->loop, fd, EPOLLIN, &l->h);
+	if (!err)
+		px->nlisteners++;
+	return err;
+}
+
+/*
+ * A UDP and a TCP socket on one free port, on every address: the kernel
+ * picks the UDP port, and TCP takes the same one if it is free there too.
+ */
+static int listen_forwarded(struct proxy *px)
+{
+	int attempt, udp, tcp, port;
+
+	for (attempt = 0; attempt < 16; attempt++) {
+		udp = wildcard_socket(0, false);
+		if (udp < 0)
+			return udp;
+		port = socket_port(udp);
+		tcp = port > 0 ? wildcard_socket((uint16_t)port, true) : port;
+		if (tcp >= 0) {
+			if (listener_register(px, udp, false) ||
+			    listener_register(px, tcp, true))
+				return -ENOMEM;
+			px->forwarded_port = (uint16_t)port;
+			return 0;
+		}
+		close(udp);
+		if (tcp != -EADDRINUSE)
+			return tcp;
+	}
+	return -EADDRINUSE;
+}
+
+uint16_t proxy__forwarded_port(const struct proxy *px)
+{
+	return px->forwarded_port;
+}
+
 int proxy_listen(struct proxy *px)
 {
 	struct endpoint other;
@@ -100,6 +194,10 @@ int proxy_listen(struct proxy *px)
 	if (err)
 		return err;
 
+	err = listen_forwarded(px);
+	if (err)
+		pr_warn("no listener for forwarded DNS: %s; containers' queries will not be answered",
+			errstr(err));
 	if (addr_is_v4(px->opts.listen.addr) && !px->opts.listen_v6_loopback)
 		return 0;
 	other_loopback(&px->opts.listen, &other);
@@ -122,6 +220,8 @@ void proxy__listen_addrs(const struct proxy *px, struct endpoint *v4,
 
 	*have_v6 = false;
 	for (i = 0; i < px->nlisteners; i++) {
+		if (px->listeners[i].forwarded)
+			continue;
 		if (addr_is_v4(px->listeners[i].addr.addr)) {
 			*v4 = px->listeners[i].addr;
 		} else {
@@ -135,7 +235,7 @@ static void udp_readable(struct loop_handler *h, uint32_t events)
 {
 	struct listener *l = (struct listener *)h;
 	struct proxy *px = l->px;
-	struct client c = { .udp_fd = l->fd };
+	struct client c = { .udp_fd = l->fd, .forwarded = l->forwarded };
 	ssize_t n;
 	int batch;
 
@@ -197,7 +297,7 @@ void proxy_conn_release(struct proxy *px, struct tcp_conn *conn)
 	}
 }
 
-static void tcp_accept_one(struct proxy *px, int fd)
+static void tcp_accept_one(struct proxy *px, int fd, bool forwarded)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -216,6 +316,7 @@ static void tcp_accept_one(struct proxy *px, int fd)
 	}
 	conn->px = px;
 	conn->fd = fd;
+	conn->forwarded = forwarded;
 	conn->h.fn = conn_event;
 	conn->idle_since_ms = conn->progress_ms = loop_now_ms();
 	conn->events = EPOLLIN;
@@ -238,7 +339,7 @@ static void tcp_acceptable(struct loop_handler *h, uint32_t events)
 
 	while ((fd = accept4(l->fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
-		tcp_accept_one(l->px, fd);
+		tcp_accept_one(l->px, fd, l->forwarded);
 }
 
 static int buf_reserve(uint8_t **buf, size_t *cap, size_t need)
@@ -289,7 +390,9 @@ static void conn_update_events(struct tcp_conn *conn)
 /* Hand every complete length-prefixed query in the buffer on. */
 static void conn_parse(struct tcp_conn *conn)
 {
-	struct client c = { .conn = conn, .ep = conn->peer };
+	struct client c = { .conn = conn,
+			    .ep = conn->peer,
+			    .forwarded = conn->forwarded };
 	size_t len, off = 0;
 
 	/* A reply sent from inside the loop below must not parse again. */

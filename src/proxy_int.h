@@ -12,7 +12,7 @@
 #include "moat.h"
 #include "proxy.h"
 
-#define PROXY_LISTENERS_MAX 4
+#define PROXY_LISTENERS_MAX 6
 /* Queries waiting for an upstream; more are answered SERVFAIL at once. */
 #define PROXY_PENDING_MAX 4096
 #define PROXY_TCP_CLIENTS_MAX 256
@@ -31,6 +31,7 @@ struct tcp_conn;
 /* The process that sent a query, when the DNS hook saw it. */
 struct sender {
 	bool known;
+	bool forwarded; /* from another namespace: no socket to look up */
 	struct moat_owner owner;
 };
 
@@ -39,6 +40,7 @@ struct listener {
 	struct proxy *px;
 	int fd;
 	bool tcp;
+	bool forwarded; /* takes queries routed here from other namespaces */
 	struct endpoint addr;
 };
 
@@ -50,6 +52,7 @@ struct client {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	uint16_t udp_max; /* what fits in one datagram to this client */
+	bool forwarded; /* from another namespace: no local socket */
 };
 
 struct tcp_conn {
@@ -66,6 +69,7 @@ struct tcp_conn {
 	uint64_t progress_ms; /* last byte read or sent */
 	unsigned int inflight;
 	bool closed;
+	bool forwarded;
 	bool parsing; /* conn_parse() is on the stack: do not re-enter */
 	uint64_t idle_since_ms;
 };
@@ -77,6 +81,7 @@ struct proxy {
 	struct loop *loop;
 	struct listener listeners[PROXY_LISTENERS_MAX];
 	size_t nlisteners;
+	uint16_t forwarded_port; /* 0 until the forwarded listener is up */
 	struct query *pending; /* doubly linked */
 	size_t npending;
 	struct tcp_conn *conns;

@@ -81,6 +81,18 @@ struct {
 	__type(value, __u8);
 } moat_passive SEC(".maps");
 
+/*
+ * Sockets that were connected before moat started, by cookie: the
+ * runner's own connections among them, which a job must not lose. New
+ * connections face the policy; these are kept until they close.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MOAT_INBOUND_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} moat_kept SEC(".maps");
+
 /* The proxy's upstream sockets, by cookie. A mark can be forged. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -4,6 +4,7 @@
 # classifier after NAT, without a socket of the runner's.
 
 CTR_NS=
+CTR_SERVER_PID=
 
 # ctr (198.51.100.250/29) -- cr0 on the runner (198.51.100.249/29); the
 # runner masquerades it out of mr0 and publishes its port 80 as 8081.
@@ -34,6 +35,7 @@ table ip labnat {
 EOF
 	nsenter --net=/run/netns/"$CTR_NS" python3 "$LAB_SRC/labserver.py" \
 		80 9999 >"$LAB_DIR/ctr-server.out" 2>&1 &
+	CTR_SERVER_PID=$!
 	LAB_PIDS+=($!)
 	wait_for 50 grep -q ready "$LAB_DIR/ctr-server.out"
 }
@@ -43,6 +45,9 @@ in_ctr() {
 }
 
 ctr_down() {
+	kill "$CTR_SERVER_PID" 2>/dev/null
+	# Braces keep bash's job notice off the test output.
+	{ wait "$CTR_SERVER_PID"; } 2>/dev/null
 	lab_kill_netns "$CTR_NS"
 	ip netns del "$CTR_NS" 2>/dev/null
 }
@@ -65,6 +70,37 @@ forwarded_checks() {
 		--max-time 2 http://192.0.2.2:8081/ || return 1
 	expect_match "$(cat "$LAB_DIR/last.out")" "hello from 198.51.100.250" \
 		"answered by the namespace" || return 1
+}
+
+ctr_dig_status() {
+	in_ctr dig +time=2 +tries=1 "$@" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'
+}
+
+forwarded_dns_checks() {
+	moat_start --allow allowed.lab.test || return 1
+	expect_eq "$(ctr_dig_status @192.0.2.53 allowed.lab.test)" NOERROR \
+		"a container's query reaches the proxy" || return 1
+	expect_eq "$(ctr_dig_status @203.0.113.53 blocked.lab.test)" REFUSED \
+		"and is filtered, whatever resolver it names" || return 1
+	expect_eq "$(ctr_dig_status +tcp @192.0.2.53 blocked.lab.test)" \
+		REFUSED "over TCP too" || return 1
+	expect_event "attributed as forwarded" '"event":"dns"' \
+		'"qname":"blocked.lab.test"' '"scope":"forwarded"' || return 1
+	expect "the learned address is reachable from the container" \
+		in_ctr curl -sf --max-time 2 http://198.51.100.10/ || return 1
+	# Nobody outside reaches the forwarded listener.
+	local port
+	port=$(in_runner nft list table inet moat |
+		sed -n 's/.*redirect to :\([0-9]*\).*/\1/p' | head -1)
+	expect_fail "the forwarded listener from outside" in_net dig +time=1 \
+		+tries=1 -p "$port" @192.0.2.2 allowed.lab.test || return 1
+}
+
+test_namespace_dns_behind_nat() {
+	local status=0
+	ctr_up && forwarded_dns_checks || status=1
+	ctr_down
+	return $status
 }
 
 test_namespace_behind_nat() {

@@ -220,3 +220,32 @@ test_failed_restart_keeps_stale_state() {
 		--pid-file "$LAB_DIR/moat.pid" || return 1
 	expect_eq "$(host_state)" "$before" "clean" || return 1
 }
+
+# The documented policy for connections open before moat starts: they
+# are kept until they close (the runner's own link to GitHub is one);
+# new connections to the same place face the policy.
+test_connection_open_before_start_is_kept() {
+	nsenter --net=/run/netns/"$NET_NS" socat \
+		TCP-LISTEN:7000,fork,reuseaddr EXEC:cat >/dev/null 2>&1 &
+	LAB_PIDS+=($!)
+	wait_for 30 in_runner socat -u OPEN:/dev/null TCP:203.0.113.7:7000 ||
+		return 1
+	mkfifo "$LAB_DIR/out" || return 1
+	client sh -c "socat -t 30 - TCP:203.0.113.7:7000 <'$LAB_DIR/out' \
+		>'$LAB_DIR/kept.out'" &
+	LAB_PIDS+=($!)
+	exec 8>"$LAB_DIR/out"
+	echo before >&8
+	wait_for 30 grep -q before "$LAB_DIR/kept.out" || { exec 8>&-; return 1; }
+
+	moat_start --allow allowed.lab.test || { exec 8>&-; return 1; }
+	expect_match "$(cat "$LAB_DIR/moat.out")" "kept [0-9]+ connections" \
+		"moat said so" || { exec 8>&-; return 1; }
+	echo after >&8
+	expect "the open connection still works" wait_for 30 \
+		grep -q after "$LAB_DIR/kept.out" || { exec 8>&-; return 1; }
+	exec 8>&-
+	expect "a new connection there is blocked" client sh -c \
+		'echo x | socat -t 1 - TCP:203.0.113.7:7000,connect-timeout=1; test $? != 0' ||
+		return 1
+}
