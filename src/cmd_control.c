@@ -43,7 +43,11 @@ static const char start_help[] =
 	"  --pid-file FILE        (default " MOAT_DEFAULT_PID_FILE ")\n"
 	"  --ready-file FILE      written once enforcement is live\n"
 	"                         (default " MOAT_DEFAULT_READY_FILE ")\n"
-	"  --github               GitHub Actions preset\n"
+	"  --github               GitHub Actions preset: name workflow steps\n"
+	"  --sudo-lockdown        take sudo (and the docker socket) from the\n"
+	"                         user who ran moat through sudo, until moat stops\n"
+	"  --sudo-user USER       whose sudo to take (default $SUDO_USER)\n"
+	"  --sudo-allow CMD       an absolute command path sudo may still run\n"
 	"  -v, --verbose          more detail on stderr (twice for libbpf's)\n"
 	"\n"
 	"Warning: on a real host this cuts off everything the policy does not\n"
@@ -186,6 +190,7 @@ static int clean_stale(void)
 		}
 		conntrack_flush_dns();
 	}
+	lockdown__restore(&stale.lockdown);
 	run_state_release(fd);
 	return err ? EXIT_RUNTIME : 0;
 }

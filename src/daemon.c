@@ -19,6 +19,7 @@
 #include "datapath.h"
 #include "inbound.h"
 #include "log.h"
+#include "lockdown.h"
 #include "loop.h"
 #include "netfilter.h"
 #include "netif.h"
@@ -249,6 +250,8 @@ static int take_lock(struct daemon *d)
 
 	pr_warn("moat (pid %d) was killed without cleaning up; taking over its state",
 		stale.pid);
+	/* Its sudo lockdown is undone now; this run makes its own, if any. */
+	lockdown__restore(&stale.lockdown);
 	if (stale.ifindex == d->nif.ifindex) {
 		/* Our attach replaces its filter in place: no gap. */
 		d->state.created_qdisc = stale.created_qdisc;
@@ -469,6 +472,30 @@ static int attach(struct daemon *d)
 }
 
 /*
+ * Taken once enforcement is on, so that sudo is never gone while the
+ * host is still open, and recorded at once: a crash leaves the lockdown
+ * in place, for the next start or `moat stop` to undo.
+ */
+static int lock_sudo(struct daemon *d)
+{
+	char err[LOCKDOWN_ERR_MAX] = "";
+	int ret;
+
+	if (!d->o->sudo_lockdown)
+		return 0;
+	ret = lockdown__apply(&d->o->lockdown, &d->state.lockdown, err,
+			      sizeof(err));
+	save_state(d);
+	if (ret) {
+		pr_err("%s", err);
+		return ret;
+	}
+	pr_info("sudo taken from %s, but for %zu allowed commands",
+		d->o->lockdown.user, d->o->lockdown.nallow);
+	return 0;
+}
+
+/*
  * systemd-resolved may hold answers it got before the redirect; flush
  * them so that every name is looked up again through the proxy. Its
  * varlink socket says it runs.
@@ -502,10 +529,11 @@ static int mark_ready(struct daemon *d)
 static int set_up(struct daemon *d)
 {
 	int (*const steps[])(struct daemon *) = {
-		setup_signals,	  resolve_upstreams,	take_lock,
-		write_pid_file,	  open_datapath,	start_proxy,
-		install_redirect, open_events,		track_processes,
-		attach,		  flush_resolver_cache, mark_ready,
+		setup_signals,	  resolve_upstreams, take_lock,
+		write_pid_file,	  open_datapath,     start_proxy,
+		install_redirect, open_events,	     track_processes,
+		attach,		  lock_sudo,	     flush_resolver_cache,
+		mark_ready,
 	};
 	size_t i;
 	int err;
@@ -613,6 +641,7 @@ static void tear_down(struct daemon *d)
 			pr_err("DNS redirect: %s", err_text);
 		conntrack_flush_dns();
 	}
+	lockdown__restore(&d->state.lockdown);
 	if (d->dp && d->audit) {
 		datapath__consume_events(d->dp);
 		write_stats(d);

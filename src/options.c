@@ -24,6 +24,9 @@ enum {
 	OPT_PID_FILE,
 	OPT_READY_FILE,
 	OPT_GITHUB,
+	OPT_SUDO_LOCKDOWN,
+	OPT_SUDO_USER,
+	OPT_SUDO_ALLOW,
 };
 
 struct option_def {
@@ -53,6 +56,12 @@ static const struct option_def option_defs[] = {
 	{ { "ready-file", required_argument, NULL, OPT_READY_FILE },
 	  OPTS_PLACEMENT },
 	{ { "github", no_argument, NULL, OPT_GITHUB }, OPTS_PLACEMENT },
+	{ { "sudo-lockdown", no_argument, NULL, OPT_SUDO_LOCKDOWN },
+	  OPTS_PLACEMENT },
+	{ { "sudo-user", required_argument, NULL, OPT_SUDO_USER },
+	  OPTS_PLACEMENT },
+	{ { "sudo-allow", required_argument, NULL, OPT_SUDO_ALLOW },
+	  OPTS_PLACEMENT },
 	{ { "verbose", no_argument, NULL, 'v' }, 0 },
 	{ { "help", no_argument, NULL, 'h' }, 0 },
 };
@@ -90,6 +99,22 @@ static int add_rule(struct options *o, enum rule_effect effect,
 	return ret;
 }
 
+static int add_sudo_allow(struct options *o, const char *arg)
+{
+	const char *why;
+
+	if (o->lockdown.nallow == LOCKDOWN_ALLOW_MAX) {
+		pr_err("--sudo-allow: at most %d commands", LOCKDOWN_ALLOW_MAX);
+		return -EINVAL;
+	}
+	if (lockdown_check_command(arg, &why)) {
+		pr_err("--sudo-allow '%s': %s", arg, why);
+		return -EINVAL;
+	}
+	o->lockdown.allow[o->lockdown.nallow++] = arg;
+	return 0;
+}
+
 static int parse_placement(struct options *o, int opt, const char *arg)
 {
 	const char *why;
@@ -119,6 +144,14 @@ static int parse_placement(struct options *o, int opt, const char *arg)
 	case OPT_GITHUB:
 		o->github = true;
 		return 0;
+	case OPT_SUDO_LOCKDOWN:
+		o->sudo_lockdown = true;
+		return 0;
+	case OPT_SUDO_USER:
+		o->lockdown.user = arg;
+		return 0;
+	case OPT_SUDO_ALLOW:
+		return add_sudo_allow(o, arg);
 	}
 	return -EINVAL;
 }
@@ -239,6 +272,14 @@ int options_parse(const char *command, const char *help, unsigned int groups,
 		ret = apply_pending(o, &pend);
 	if (ret)
 		return ret == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+
+	if (o->lockdown.nallow && !o->sudo_lockdown) {
+		pr_err("--sudo-allow only means something with --sudo-lockdown");
+		return EXIT_USAGE;
+	}
+	/* Started through sudo, the user whose sudo is taken is the caller. */
+	if (o->sudo_lockdown && !o->lockdown.user)
+		o->lockdown.user = getenv("SUDO_USER");
 
 	o->args = argv + optind;
 	o->nargs = argc - optind;

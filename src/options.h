@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "addr.h"
+#include "lockdown.h"
 #include "policy.h"
 
 /* Which option groups a command accepts. */
@@ -26,6 +27,9 @@ struct options {
 	const char *pid_file;
 	const char *ready_file;
 	bool github;
+	/* sudo lockdown */
+	bool sudo_lockdown;
+	struct lockdown_opts lockdown;
 	/* common */
 	int verbose;
 	char **args; /* operands after the options */

@@ -157,7 +157,8 @@ static int state_path(char *buf, size_t len)
 
 static void state_parse(int fd, struct run_state *st)
 {
-	char buf[512], *line, *save = NULL;
+	char buf[1024], *line, *save = NULL;
+	unsigned int mode;
 	ssize_t n;
 
 	memset(st, 0, sizeof(*st));
@@ -178,6 +179,13 @@ static void state_parse(int fd, struct run_state *st)
 		else if (!strncmp(line, "ifname=", 7))
 			snprintf(st->ifname, sizeof(st->ifname), "%s",
 				 line + 7);
+		else if (sscanf(line, "lockdown_dropin=%d", &v) == 1)
+			st->lockdown.dropin = v != 0;
+		else if (sscanf(line, "docker_mode=%o", &mode) == 1)
+			st->lockdown.mode = mode;
+		else if (!strncmp(line, "docker_socket=", 14))
+			snprintf(st->lockdown.socket,
+				 sizeof(st->lockdown.socket), "%s", line + 14);
 	}
 }
 
@@ -207,12 +215,15 @@ int run_state_lock(pid_t *holder, struct run_state *stale)
 
 int run_state_save(int fd, const struct run_state *st)
 {
-	char buf[256];
+	char buf[512];
 	int len;
 
 	len = snprintf(buf, sizeof(buf),
-		       "pid=%d\nifindex=%d\nifname=%s\ncreated_qdisc=%d\n",
-		       st->pid, st->ifindex, st->ifname, st->created_qdisc);
+		       "pid=%d\nifindex=%d\nifname=%s\ncreated_qdisc=%d\n"
+		       "lockdown_dropin=%d\ndocker_socket=%s\ndocker_mode=%o\n",
+		       st->pid, st->ifindex, st->ifname, st->created_qdisc,
+		       st->lockdown.dropin, st->lockdown.socket,
+		       st->lockdown.mode);
 	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)len, 0) != len)
 		return -errno;
 	return 0;

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "lockdown.h"
+
 /* Write a file whole or not at all: a temporary file, then rename(2). */
 int runfile_write_atomic(const char *path, const char *content);
 
@@ -27,6 +29,7 @@ struct run_state {
 	int ifindex;
 	char ifname[32];
 	bool created_qdisc;
+	struct lockdown_state lockdown;
 };
 
 /*

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* lockdown.c - take root away from the job's user while moat runs */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lockdown.h"
+#include "log.h"
+#include "subproc.h"
+
+#define SUDOERS "/etc/sudoers"
+#define SUDOERS_D "/etc/sudoers.d"
+#define DROPIN_NAME "zzzz-moat-lockdown"
+/* A name with a dot: sudo skips it when it reads the directory. */
+#define DROPIN_TMP SUDOERS_D "/.moat-lockdown.tmp"
+
+/*
+ * Root by another name: programs that run other programs, write or move
+ * any file, change owners and modes, or reach the firewall and moat
+ * itself. Under sudo, each of them undoes the lockdown. Versioned names
+ * (python3.11, pip3) are compared without their version.
+ */
+static const char *const root_equivalent[] = {
+	/* shells and launchers */
+	"sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish",
+	"busybox", "su", "sudo", "sudoedit", "doas", "pkexec", "runuser",
+	"setpriv", "capsh", "chroot", "nsenter", "unshare", "env", "nohup",
+	"setsid", "nice", "ionice", "timeout", "stdbuf", "xargs", "find",
+	"watch", "script", "expect", "strace", "ltrace", "gdb", "flock",
+	/* editors and pagers, which spawn shells */
+	"vi", "vim", "nvim", "view", "vimdiff", "nano", "pico", "emacs", "ed",
+	"ex", "less", "more", "most", "man",
+	/* interpreters */
+	"awk", "gawk", "mawk", "nawk", "sed", "perl", "python", "ruby", "node",
+	"nodejs", "php", "lua", "tclsh", "wish", "java", "jshell", "pwsh",
+	"Rscript", "R", "irb", "deno", "bun", "julia",
+	/* package managers and builds, which run scripts */
+	"apt", "apt-get", "aptitude", "dpkg", "snap", "rpm", "yum", "dnf",
+	"pip", "npm", "npx", "yarn", "pnpm", "gem", "bundle", "cargo", "go",
+	"make", "cmake", "gcc", "cc", "g++", "clang", "ld",
+	/* containers: the docker group is root, and so is docker */
+	"docker", "dockerd", "podman", "kubectl", "nerdctl", "ctr", "crictl",
+	"buildah", "runc", "containerd", "lxc",
+	/* files, owners and modes */
+	"tee", "cp", "mv", "dd", "install", "chmod", "chown", "chgrp", "ln",
+	"rsync", "tar", "zip", "unzip", "cpio", "truncate", "rm", "mkdir",
+	"touch", "patch", "git", "curl", "wget", "ssh", "scp", "sftp",
+	"socat", "nc", "ncat", "netcat", "openssl",
+	/* the system, the firewall, moat */
+	"systemctl", "service", "journalctl", "mount", "umount", "modprobe",
+	"insmod", "rmmod", "sysctl", "crontab", "at", "kill", "pkill",
+	"killall", "ip", "tc", "nft", "iptables", "ip6tables", "ebtables",
+	"bpftool", "moat", "visudo", "passwd", "useradd", "usermod",
+	"groupadd", "gpasswd", "chpasswd", "adduser", "addgroup", "setcap",
+	"ldconfig", "update-alternatives",
+};
+
+static __attribute__((format(printf, 3, 4))) int
+fail(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+	return -EPERM;
+}
+
+/* "python3.11" -> "python", "pip3" -> "pip": a version is no disguise. */
+static void unversioned(const char *path, char *out, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	snprintf(out, len, "%s", base ? base + 1 : path);
+	n = strlen(out);
+	while (n > 1 && strchr("0123456789.-", out[n - 1]))
+		out[--n] = '\0';
+}
+
+static bool is_root_equivalent(const char *path)
+{
+	char name[NAME_MAX + 1];
+	size_t i;
+
+	unversioned(path, name, sizeof(name));
+	for (i = 0; i < sizeof(root_equivalent) / sizeof(root_equivalent[0]);
+	     i++)
+		if (!strcmp(name, root_equivalent[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Owned by root and writable by root alone: the file and every folder
+ * above it. lstat, so that each link on the way is checked too: sudo
+ * resolves the rule's path when the command runs, and whoever can swap a
+ * link on that path can point the rule at a shell.
+ */
+static bool root_owned_path(const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (;;) {
+		if (lstat(dir, &st) || st.st_uid != 0)
+			return false;
+		/* A link's own mode bits mean nothing; its owner does. */
+		if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)))
+			return false;
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	return true;
+}
+
+int lockdown_check_command(const char *path, const char **why)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (path[0] != '/') {
+		*why = "a command must be an absolute path";
+		return -EINVAL;
+	}
+	/* It goes into a sudoers rule: nothing that rule syntax reads. */
+	if (strspn(path, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") !=
+	    strlen(path)) {
+		*why = "a command path may hold only letters, digits and / . _ + -";
+		return -EINVAL;
+	}
+	if (!realpath(path, real) || stat(real, &st) || !S_ISREG(st.st_mode) ||
+	    !(st.st_mode & S_IXUSR)) {
+		*why = "no such executable file";
+		return -EINVAL;
+	}
+	if (is_root_equivalent(path) || is_root_equivalent(real)) {
+		*why = "it is root by another name (it can run programs, write files or change the firewall)";
+		return -EINVAL;
+	}
+	if (!root_owned_path(path) || !root_owned_path(real)) {
+		*why = "someone other than root can change it or a folder above it";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool valid_user(const char *user)
+{
+	size_t n = strlen(user);
+
+	return n && n <= 32 && ((user[0] >= 'a' && user[0] <= 'z') ||
+				user[0] == '_') &&
+	       strspn(user, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+static bool is_include(const char *line, bool *dir, char *path, size_t len)
+{
+	char word[32], arg[PATH_MAX];
+
+	if (sscanf(line, " %31s %4095s", word, arg) != 2)
+		return false;
+	if (!strcmp(word, "#includedir") || !strcmp(word, "@includedir"))
+		*dir = true;
+	else if (!strcmp(word, "#include") || !strcmp(word, "@include"))
+		*dir = false;
+	else
+		return false;
+	snprintf(path, len, "%s", arg);
+	return true;
+}
+
+static bool is_blank_or_comment(const char *line)
+{
+	line += strspn(line, " \t");
+	return !*line || *line == '\n' || *line == '#';
+}
+
+/*
+ * sudo uses the last rule that matches. moat's rule is the last one read
+ * only if /etc/sudoers includes /etc/sudoers.d at its very end, which is
+ * what Debian and Ubuntu ship; anything after that include could
+ * override it.
+ */
+static int check_main_sudoers(char *err, size_t err_len)
+{
+	bool seen = false, dir = false;
+	char line[4096], path[PATH_MAX];
+	FILE *f = fopen(SUDOERS, "r");
+	int lineno = 0;
+
+	if (!f)
+		return fail(err, err_len, SUDOERS ": cannot read: %s",
+			    strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (is_include(line, &dir, path, sizeof(path))) {
+			seen = dir && !strcmp(path, SUDOERS_D);
+			continue;
+		}
+		if (seen && !is_blank_or_comment(line)) {
+			fclose(f);
+			return fail(err, err_len, SUDOERS ":%d: a rule after the include of " SUDOERS_D " could override moat's; cannot lock sudo down",
+				    lineno);
+		}
+	}
+	fclose(f);
+	if (!seen)
+		return fail(err, err_len, SUDOERS " does not end by including " SUDOERS_D "; cannot lock sudo down");
+	return 0;
+}
+
+/* sudo reads the directory in name order, skipping names with a dot. */
+static int check_dropin_last(char *err, size_t err_len)
+{
+	DIR *d = opendir(SUDOERS_D);
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d)
+		return fail(err, err_len, SUDOERS_D ": cannot read: %s",
+			    strerror(errno));
+	while (!ret && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (strchr(e->d_name, '.') || (n && e->d_name[n - 1] == '~'))
+			continue;
+		if (strcmp(e->d_name, DROPIN_NAME) > 0)
+			ret = fail(err, err_len, SUDOERS_D "/%s is read after moat's rule and could override it; cannot lock sudo down",
+				   e->d_name);
+	}
+	closedir(d);
+	return ret;
+}
+
+static int write_dropin(const struct lockdown_opts *o, char *err,
+			size_t err_len)
+{
+	FILE *f;
+	size_t i;
+	int fd;
+
+	unlink(DROPIN_TMP);
+	fd = open(DROPIN_TMP, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0440);
+	if (fd < 0 || !(f = fdopen(fd, "w")))
+		return fail(err, err_len, DROPIN_TMP ": %s", strerror(errno));
+	fprintf(f,
+		"# moat: sudo is taken from %s while moat runs, and given back\n"
+		"# when it stops. sudo uses the last matching rule, and this\n"
+		"# file is read last.\n"
+		"%s ALL=(ALL:ALL) NOPASSWD: !ALL\n",
+		o->user, o->user);
+	for (i = 0; i < o->nallow; i++)
+		fprintf(f, "%s ALL=(root) NOPASSWD: %s\n", o->user,
+			o->allow[i]);
+	if (fclose(f))
+		return fail(err, err_len, DROPIN_TMP ": %s", strerror(errno));
+	return 0;
+}
+
+static int run_tool(const char *const argv[], char *err, size_t err_len)
+{
+	char out[1024];
+	int status = subproc_run(argv, NULL, out, sizeof(out));
+
+	if (status == -ENOENT)
+		return fail(err, err_len, "%s not found; cannot lock sudo down",
+			    argv[0]);
+	if (status)
+		return fail(err, err_len, "%s failed: %s", argv[0], out);
+	return 0;
+}
+
+/* Checked by sudo itself, syntax first, then whole, then in effect. */
+static int install_dropin(const struct lockdown_opts *o, char *err,
+			  size_t err_len)
+{
+	const char *const check_tmp[] = { "visudo", "-cf", DROPIN_TMP, NULL };
+	const char *const check_all[] = { "visudo", "-c", NULL };
+	const char *const shell[] = { "sudo", "-n", "-l", "-U", o->user,
+				      "/bin/sh", NULL };
+	char out[256];
+	int err_ret;
+
+	err_ret = write_dropin(o, err, err_len);
+	if (!err_ret)
+		err_ret = run_tool(check_tmp, err, err_len);
+	if (!err_ret && rename(DROPIN_TMP, LOCKDOWN_DROPIN))
+		err_ret = fail(err, err_len, LOCKDOWN_DROPIN ": %s",
+			       strerror(errno));
+	unlink(DROPIN_TMP);
+	if (!err_ret)
+		err_ret = run_tool(check_all, err, err_len);
+	if (!err_ret && subproc_run(shell, NULL, out, sizeof(out)) == 0)
+		err_ret = fail(err, err_len, "sudo still lets %s run a shell after the lockdown; refusing to go on",
+			       o->user);
+	return err_ret;
+}
+
+static bool user_in_group(const struct passwd *pw, gid_t gid)
+{
+	struct group *gr = getgrgid(gid);
+	char **m;
+
+	if (pw->pw_gid == gid)
+		return true;
+	for (m = gr ? gr->gr_mem : NULL; m && *m; m++)
+		if (!strcmp(*m, pw->pw_name))
+			return true;
+	return false;
+}
+
+/*
+ * The docker group can start a privileged container, which is root: the
+ * socket is closed to its group until moat stops. A process of the user's
+ * that has the socket open keeps that one connection.
+ */
+static int close_docker(const struct lockdown_opts *o,
+			struct lockdown_state *st)
+{
+	static const char *const sockets[] = { "/run/docker.sock",
+					       "/var/run/docker.sock" };
+	struct passwd *pw = getpwnam(o->user);
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; pw && i < sizeof(sockets) / sizeof(sockets[0]); i++) {
+		if (stat(sockets[i], &sb) || !S_ISSOCK(sb.st_mode) ||
+		    !(sb.st_mode & S_IWGRP) || !user_in_group(pw, sb.st_gid))
+			continue;
+		snprintf(st->socket, sizeof(st->socket), "%s", sockets[i]);
+		st->mode = sb.st_mode & 07777;
+		st->gid = sb.st_gid;
+		if (chmod(sockets[i], st->mode & ~(unsigned int)(S_IRWXG | S_IRWXO)))
+			return -errno;
+		pr_info("lockdown: %s closed to the docker group", sockets[i]);
+		return 0;
+	}
+	return 0;
+}
+
+int lockdown__apply(const struct lockdown_opts *o, struct lockdown_state *st,
+		    char *err, size_t err_len)
+{
+	const char *why;
+	size_t i;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (!o->user || !valid_user(o->user) || !getpwnam(o->user))
+		return fail(err, err_len, "--sudo-user '%s': no such user; say whose sudo to take with --sudo-user",
+			    o->user ? o->user : "");
+	for (i = 0; i < o->nallow; i++)
+		if (lockdown_check_command(o->allow[i], &why))
+			return fail(err, err_len, "--sudo-allow '%s': %s",
+				    o->allow[i], why);
+	ret = check_main_sudoers(err, err_len);
+	if (!ret)
+		ret = check_dropin_last(err, err_len);
+	if (ret)
+		return ret;
+
+	st->dropin = true; /* from here on, the drop-in may exist */
+	ret = install_dropin(o, err, err_len);
+	if (!ret)
+		ret = close_docker(o, st);
+	if (ret && !err[0])
+		snprintf(err, err_len, "lockdown: %s", strerror(-ret));
+	return ret;
+}
+
+void lockdown__restore(struct lockdown_state *st)
+{
+	if (st->dropin && unlink(LOCKDOWN_DROPIN) && errno != ENOENT)
+		pr_err(LOCKDOWN_DROPIN ": cannot remove it: %s; remove it by hand to give sudo back",
+		       strerror(errno));
+	if (st->socket[0] && chmod(st->socket, st->mode) && errno != ENOENT)
+		pr_err("%s: cannot give the docker group back its mode: %s",
+		       st->socket, strerror(errno));
+	memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# lockdown_inner.sh - the sudo lockdown with the real sudo and a real
+# unprivileged user, run inside a private mount namespace over copies of
+# the sudoers and account files, so that the host's own are never
+# touched. Prints "OK what" or "FAIL what" per check.
+# Needs: MOAT, LAB_DIR, MOAT_ARGS (the lab's moat start arguments).
+set -u
+ETC=$LAB_DIR/etc
+LOCKED=moatlab
+
+fake_etc() {
+	mkdir -p "$ETC"
+	cp -a /etc/sudoers /etc/passwd /etc/group /etc/shadow "$ETC"/
+	cp -a /etc/sudoers.d "$ETC"/
+	echo "$LOCKED:x:4242:4242::/tmp:/bin/sh" >>"$ETC/passwd"
+	echo "$LOCKED:x:4242:" >>"$ETC/group"
+	echo "moatdocker:x:4243:$LOCKED" >>"$ETC/group"
+	echo "$LOCKED:*:19000:0:99999:7:::" >>"$ETC/shadow"
+	echo "$LOCKED ALL=(ALL) NOPASSWD: ALL" >"$ETC/sudoers.d/runner"
+	chmod 0440 "$ETC/sudoers.d/runner"
+	for f in sudoers passwd group shadow; do
+		mount --bind "$ETC/$f" "/etc/$f"
+	done
+	mount --bind "$ETC/sudoers.d" /etc/sudoers.d
+	# A private /run: moat's state, and a docker socket of the lab's.
+	mount -t tmpfs tmpfs /run
+	python3 -c '
+import os, socket, time
+s = socket.socket(socket.AF_UNIX)
+s.bind("/run/docker.sock")
+os.chown("/run/docker.sock", 0, 4243)
+os.chmod("/run/docker.sock", 0o660)
+s.listen()
+time.sleep(600)' &
+	SOCK_PID=$!
+	for _ in $(seq 50); do [ -S /run/docker.sock ] && break; sleep 0.1; done
+}
+
+as_locked() {
+	setpriv --reuid=4242 --regid=4242 --init-groups "$@"
+}
+
+check() {
+	local what=$1
+	shift
+	if "$@" >"$LAB_DIR/check.out" 2>&1; then
+		echo "OK $what"
+	else
+		echo "FAIL $what"
+		sed 's/^/    | /' "$LAB_DIR/check.out"
+	fi
+}
+
+start_moat() {
+	"$MOAT" start $MOAT_ARGS "$@" >>"$LAB_DIR/moat.out" 2>&1 &
+	MOAT_PID=$!
+	"$MOAT" wait-ready --ready-file "$LAB_DIR/moat.ready" \
+		--pid-file "$LAB_DIR/moat.pid" --timeout 10
+}
+
+mode_of() {
+	stat -c %a "$1"
+}
+
+sudo_denied() {
+	! as_locked sudo -n "$@" && as_locked sudo -n "$@" 2>&1 |
+		grep -q "not allowed"
+}
+
+fake_etc
+check "before: the user has sudo" as_locked sudo -n /bin/ls /
+check "a root-equivalent allowed command is refused" sh -c \
+	"\"$MOAT\" start $MOAT_ARGS --sudo-lockdown --sudo-user $LOCKED \
+	--sudo-allow /usr/bin/python3 2>&1 | grep -q 'root by another name'"
+
+check "lockdown starts" start_moat --sudo-lockdown --sudo-user "$LOCKED" \
+	--sudo-allow /usr/bin/id
+check "an allowed command runs" as_locked sudo -n /usr/bin/id
+check "others are refused" sudo_denied /bin/ls /
+check "a shell is refused" sudo_denied -s true
+check "the docker socket is closed to the docker group" \
+	test "$(mode_of /run/docker.sock)" = 600
+kill -TERM "$MOAT_PID"
+wait "$MOAT_PID"
+check "after stop: sudo is back" as_locked sudo -n /bin/ls /
+check "after stop: the docker socket is back" \
+	test "$(mode_of /run/docker.sock)" = 660
+check "after stop: no drop-in" test ! -e /etc/sudoers.d/zzzz-moat-lockdown
+
+check "lockdown starts again" start_moat --sudo-lockdown \
+	--sudo-user "$LOCKED"
+kill -KILL "$MOAT_PID"
+wait "$MOAT_PID" 2>/dev/null
+check "a killed daemon's lockdown stays (closed)" sudo_denied /bin/ls /
+check "the next start recovers it" start_moat
+check "recovered: sudo is back" as_locked sudo -n /bin/ls /
+check "recovered: the docker socket is back" \
+	test "$(mode_of /run/docker.sock)" = 660
+kill -TERM "$MOAT_PID"
+wait "$MOAT_PID"
+
+echo "$LOCKED ALL=(ALL) NOPASSWD: ALL" >/etc/sudoers.d/zzzzz-later
+chmod 0440 /etc/sudoers.d/zzzzz-later
+check "a sudoers file read after moat's makes it fail closed" sh -c \
+	"! \"$MOAT\" start $MOAT_ARGS --sudo-lockdown --sudo-user $LOCKED \
+	>$LAB_DIR/later.out 2>&1 && grep -q 'zzzzz-later is read after' \
+	$LAB_DIR/later.out"
+rm /etc/sudoers.d/zzzzz-later
+echo "$LOCKED ALL=(ALL) NOPASSWD: ALL" >>/etc/sudoers
+check "a rule after the include makes it fail closed" sh -c \
+	"! \"$MOAT\" start $MOAT_ARGS --sudo-lockdown --sudo-user $LOCKED \
+	>$LAB_DIR/after.out 2>&1 && grep -q 'could override' $LAB_DIR/after.out"
+check "and after a failed lockdown, sudo is as it was" \
+	as_locked sudo -n /bin/ls /
+kill "$SOCK_PID"
