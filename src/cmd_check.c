@@ -22,6 +22,8 @@ static const char check_help[] =
 	"  --deny-cidr CIDR[:PORTS]\n"
 	"  --mode enforce|audit\n"
 	"  --upstream ADDR[:PORT]\n"
+	"  --github               add the GitHub service hosts, as start does\n"
+	"  --github-hosts LIST    replace the default list of them\n"
 	"\n"
 	"Example:\n"
 	"  moat check --allow github.com:443 api.github.com example.org\n";

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "github.h"
 #include "log.h"
 #include "options.h"
 
@@ -24,6 +25,7 @@ enum {
 	OPT_PID_FILE,
 	OPT_READY_FILE,
 	OPT_GITHUB,
+	OPT_GITHUB_HOSTS,
 	OPT_SUDO_LOCKDOWN,
 	OPT_SUDO_USER,
 	OPT_SUDO_ALLOW,
@@ -55,7 +57,11 @@ static const struct option_def option_defs[] = {
 	  OPTS_PLACEMENT },
 	{ { "ready-file", required_argument, NULL, OPT_READY_FILE },
 	  OPTS_PLACEMENT },
-	{ { "github", no_argument, NULL, OPT_GITHUB }, OPTS_PLACEMENT },
+	/* Both: it names steps, and it allows the hosts a job needs. */
+	{ { "github", no_argument, NULL, OPT_GITHUB },
+	  OPTS_POLICY | OPTS_PLACEMENT },
+	{ { "github-hosts", required_argument, NULL, OPT_GITHUB_HOSTS },
+	  OPTS_POLICY },
 	{ { "sudo-lockdown", no_argument, NULL, OPT_SUDO_LOCKDOWN },
 	  OPTS_PLACEMENT },
 	{ { "sudo-user", required_argument, NULL, OPT_SUDO_USER },
@@ -141,9 +147,6 @@ static int parse_placement(struct options *o, int opt, const char *arg)
 	case OPT_READY_FILE:
 		o->ready_file = arg;
 		return 0;
-	case OPT_GITHUB:
-		o->github = true;
-		return 0;
 	case OPT_SUDO_LOCKDOWN:
 		o->sudo_lockdown = true;
 		return 0;
@@ -187,6 +190,12 @@ static int parse_one(struct options *o, struct pending *pend, int opt,
 		}
 		pend->upstreams[pend->nupstreams++] = arg;
 		return 0;
+	case OPT_GITHUB:
+		o->github = true;
+		return 0;
+	case OPT_GITHUB_HOSTS:
+		o->github_hosts = arg;
+		return 0;
 	case 'v':
 		o->verbose++;
 		return 0;
@@ -220,6 +229,25 @@ static int apply_pending(struct options *o, const struct pending *pend)
 		}
 	}
 	return 0;
+}
+
+/* After every flag: --github-hosts may come after --github. */
+static int add_github_rules(struct options *o)
+{
+	char err[POLICY_ERR_MAX];
+	int ret;
+
+	if (o->github_hosts && !o->github) {
+		pr_err("--github-hosts only means something with --github");
+		return -EINVAL;
+	}
+	if (!o->github)
+		return 0;
+	ret = github_add_service_rules(&o->policy, o->github_hosts, err,
+				       sizeof(err));
+	if (ret && ret != -ENOMEM)
+		pr_err("%s", err);
+	return ret;
 }
 
 static void options_defaults(struct options *o)
@@ -270,6 +298,8 @@ int options_parse(const char *command, const char *help, unsigned int groups,
 	}
 	if (!ret)
 		ret = apply_pending(o, &pend);
+	if (!ret)
+		ret = add_github_rules(o);
 	if (ret)
 		return ret == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 

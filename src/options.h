@@ -27,6 +27,7 @@ struct options {
 	const char *pid_file;
 	const char *ready_file;
 	bool github;
+	const char *github_hosts; /* NULL: the default list */
 	/* sudo lockdown */
 	bool sudo_lockdown;
 	struct lockdown_opts lockdown;

@@ -135,3 +135,40 @@ case_ summary_unreadable 1 "audit log '/nonexistent': No such file" \
 	-- summary --audit-log /nonexistent
 case_ summary_api_without_token 0 "needs GITHUB_TOKEN" \
 	-- summary --audit-log "$HERE/../data/audit-enforce.ndjson" --github-api
+
+# The GitHub preset: the runner's service hosts, and nothing more.
+case_ github_service_host 0 '^pipelines\.actions\.githubusercontent\.com: allowed, ports 443/tcp' \
+	-- check --github pipelines.actions.githubusercontent.com
+case_ github_log_storage 0 '^productionresultssa19\.blob\.core\.windows\.net: allowed' \
+	-- check --github productionresultssa19.blob.core.windows.net
+case_ github_other_storage 0 '^attacker\.blob\.core\.windows\.net: blocked' \
+	-- check --github attacker.blob.core.windows.net
+case_ github_not_github_com 0 '^github\.com: blocked \(no rule allows it\)$' \
+	-- check --github github.com
+case_ github_hosts_replace 0 '^actions\.githubusercontent\.com: blocked' \
+	-- check --github --github-hosts ghe.example.com actions.githubusercontent.com
+case_ github_hosts_ports 0 '^ghe\.example\.com: allowed, ports 8443/tcp' \
+	-- check --github --github-hosts 'a.example.com,ghe.example.com:8443/tcp' \
+	ghe.example.com
+case_ github_hosts_alone 2 '--github-hosts only means something with --github' \
+	-- check --github-hosts ghe.example.com
+case_ github_hosts_bad 2 "--github-hosts 'foo\*\.com" \
+	-- check --github --github-hosts 'ok.example.com foo*.com'
+url_case() {
+	local out
+	out=$(ACTIONS_RESULTS_URL=https://results.example.net:8443/twirp/x \
+		ACTIONS_CACHE_URL=http://192.0.2.9/cache/ \
+		ACTIONS_RUNTIME_URL=ftp://nope.example.net/ \
+		"$MOAT" check --github results.example.net 192.0.2.9 \
+		nope.example.net 2>&1)
+	if grep -q '^results\.example\.net: allowed, ports 8443/tcp (rule "allow results\.example\.net:8443/tcp")$' <<<"$out" &&
+		grep -q '^192\.0\.2\.9: allowed, ports 80/tcp' <<<"$out" &&
+		grep -q '^nope\.example\.net: blocked' <<<"$out" &&
+		grep -q 'ACTIONS_RUNTIME_URL: not an http(s) URL' <<<"$out"; then
+		echo "PASS cli/github_url_variables"
+	else
+		echo "FAIL cli/github_url_variables"
+		sed 's/^/    | /' <<<"$out"
+	fi
+}
+url_case
