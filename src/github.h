@@ -8,7 +8,7 @@
 #include "policy.h"
 
 /* The runner's service URLs, whose hosts are always allowed. */
-#define GITHUB_URL_VARS                                                     \
+#define GITHUB_URL_VARS                                                    \
 	"ACTIONS_RUNTIME_URL", "ACTIONS_RESULTS_URL", "ACTIONS_CACHE_URL", \
 		"ACTIONS_ID_TOKEN_REQUEST_URL"
 

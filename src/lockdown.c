@@ -29,43 +29,44 @@
  * itself. Under sudo, each of them undoes the lockdown. Versioned names
  * (python3.11, pip3) are compared without their version.
  */
-static const char *const root_equivalent[] = {
+static const char root_equivalent[] =
 	/* shells and launchers */
-	"sh", "bash", "dash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish",
-	"busybox", "su", "sudo", "sudoedit", "doas", "pkexec", "runuser",
-	"setpriv", "capsh", "chroot", "nsenter", "unshare", "env", "nohup",
-	"setsid", "nice", "ionice", "timeout", "stdbuf", "xargs", "find",
-	"watch", "script", "expect", "strace", "ltrace", "gdb", "flock",
+	" sh bash dash zsh ksh mksh csh tcsh fish"
+	" busybox su sudo sudoedit doas pkexec runuser"
+	" setpriv capsh chroot nsenter unshare env nohup"
+	" setsid nice ionice timeout stdbuf xargs find"
+	" watch script expect strace ltrace gdb flock"
 	/* editors and pagers, which spawn shells */
-	"vi", "vim", "nvim", "view", "vimdiff", "nano", "pico", "emacs", "ed",
-	"ex", "less", "more", "most", "man",
+	" vi vim nvim view vimdiff nano pico emacs ed"
+	" ex less more most man"
 	/* interpreters */
-	"awk", "gawk", "mawk", "nawk", "sed", "perl", "python", "ruby", "node",
-	"nodejs", "php", "lua", "tclsh", "wish", "java", "jshell", "pwsh",
-	"Rscript", "R", "irb", "deno", "bun", "julia",
+	" awk gawk mawk nawk sed perl python ruby node"
+	" nodejs php lua tclsh wish java jshell pwsh"
+	" Rscript R irb deno bun julia"
 	/* package managers and builds, which run scripts */
-	"apt", "apt-get", "aptitude", "dpkg", "snap", "rpm", "yum", "dnf",
-	"pip", "npm", "npx", "yarn", "pnpm", "gem", "bundle", "cargo", "go",
-	"make", "cmake", "gcc", "cc", "g++", "clang", "ld",
+	" apt apt-get aptitude dpkg snap rpm yum dnf"
+	" pip npm npx yarn pnpm gem bundle cargo go"
+	" make cmake gcc cc g++ clang ld"
 	/* containers: the docker group is root, and so is docker */
-	"docker", "dockerd", "podman", "kubectl", "nerdctl", "ctr", "crictl",
-	"buildah", "runc", "containerd", "lxc",
+	" docker dockerd podman kubectl nerdctl ctr crictl"
+	" buildah runc containerd lxc"
 	/* files, owners and modes */
-	"tee", "cp", "mv", "dd", "install", "chmod", "chown", "chgrp", "ln",
-	"rsync", "tar", "zip", "unzip", "cpio", "truncate", "rm", "mkdir",
-	"touch", "patch", "git", "curl", "wget", "ssh", "scp", "sftp",
-	"socat", "nc", "ncat", "netcat", "openssl",
+	" tee cp mv dd install chmod chown chgrp ln"
+	" rsync tar zip unzip cpio truncate rm mkdir"
+	" touch patch git curl wget ssh scp sftp"
+	" socat nc ncat netcat openssl"
 	/* the system, the firewall, moat */
-	"systemctl", "service", "journalctl", "mount", "umount", "modprobe",
-	"insmod", "rmmod", "sysctl", "crontab", "at", "kill", "pkill",
-	"killall", "ip", "tc", "nft", "iptables", "ip6tables", "ebtables",
-	"bpftool", "moat", "visudo", "passwd", "useradd", "usermod",
-	"groupadd", "gpasswd", "chpasswd", "adduser", "addgroup", "setcap",
-	"ldconfig", "update-alternatives",
-};
+	" systemctl service journalctl mount umount modprobe"
+	" insmod rmmod sysctl crontab at kill pkill"
+	" killall ip tc nft iptables ip6tables ebtables"
+	" bpftool moat visudo passwd useradd usermod"
+	" groupadd gpasswd chpasswd adduser addgroup setcap"
+	" ldconfig update-alternatives ";
 
-static __attribute__((format(printf, 3, 4))) int
-fail(char *err, size_t err_len, const char *fmt, ...)
+static int fail(char *err, size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t err_len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -89,15 +90,13 @@ static void unversioned(const char *path, char *out, size_t len)
 
 static bool is_root_equivalent(const char *path)
 {
-	char name[NAME_MAX + 1];
-	size_t i;
+	char name[NAME_MAX + 3];
 
-	unversioned(path, name, sizeof(name));
-	for (i = 0; i < sizeof(root_equivalent) / sizeof(root_equivalent[0]);
-	     i++)
-		if (!strcmp(name, root_equivalent[i]))
-			return true;
-	return false;
+	/* Space-delimited, as the names are in the list. */
+	name[0] = ' ';
+	unversioned(path, name + 1, sizeof(name) - 2);
+	strcat(name, " ");
+	return strstr(root_equivalent, name) != NULL;
 }
 
 /*
@@ -163,8 +162,8 @@ static bool valid_user(const char *user)
 {
 	size_t n = strlen(user);
 
-	return n && n <= 32 && ((user[0] >= 'a' && user[0] <= 'z') ||
-				user[0] == '_') &&
+	return n && n <= 32 &&
+	       ((user[0] >= 'a' && user[0] <= 'z') || user[0] == '_') &&
 	       strspn(user, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
@@ -214,13 +213,19 @@ static int check_main_sudoers(char *err, size_t err_len)
 		}
 		if (seen && !is_blank_or_comment(line)) {
 			fclose(f);
-			return fail(err, err_len, SUDOERS ":%d: a rule after the include of " SUDOERS_D " could override moat's; cannot lock sudo down",
-				    lineno);
+			return fail(
+				err, err_len,
+				SUDOERS
+				":%d: a rule after the include of " SUDOERS_D
+				" could override moat's; cannot lock sudo down",
+				lineno);
 		}
 	}
 	fclose(f);
 	if (!seen)
-		return fail(err, err_len, SUDOERS " does not end by including " SUDOERS_D "; cannot lock sudo down");
+		return fail(err, err_len,
+			    SUDOERS " does not end by including " SUDOERS_D
+				    "; cannot lock sudo down");
 	return 0;
 }
 
@@ -240,8 +245,11 @@ static int check_dropin_last(char *err, size_t err_len)
 		if (strchr(e->d_name, '.') || (n && e->d_name[n - 1] == '~'))
 			continue;
 		if (strcmp(e->d_name, DROPIN_NAME) > 0)
-			ret = fail(err, err_len, SUDOERS_D "/%s is read after moat's rule and could override it; cannot lock sudo down",
-				   e->d_name);
+			ret = fail(
+				err, err_len,
+				SUDOERS_D
+				"/%s is read after moat's rule and could override it; cannot lock sudo down",
+				e->d_name);
 	}
 	closedir(d);
 	return ret;
@@ -291,8 +299,8 @@ static int install_dropin(const struct lockdown_opts *o, char *err,
 {
 	const char *const check_tmp[] = { "visudo", "-cf", DROPIN_TMP, NULL };
 	const char *const check_all[] = { "visudo", "-c", NULL };
-	const char *const shell[] = { "sudo", "-n", "-l", "-U", o->user,
-				      "/bin/sh", NULL };
+	const char *const shell[] = { "sudo",  "-n",	  "-l", "-U",
+				      o->user, "/bin/sh", NULL };
 	char out[256];
 	int err_ret;
 
@@ -306,8 +314,10 @@ static int install_dropin(const struct lockdown_opts *o, char *err,
 	if (!err_ret)
 		err_ret = run_tool(check_all, err, err_len);
 	if (!err_ret && subproc_run(shell, NULL, out, sizeof(out)) == 0)
-		err_ret = fail(err, err_len, "sudo still lets %s run a shell after the lockdown; refusing to go on",
-			       o->user);
+		err_ret = fail(
+			err, err_len,
+			"sudo still lets %s run a shell after the lockdown; refusing to go on",
+			o->user);
 	return err_ret;
 }
 
@@ -345,7 +355,8 @@ static int close_docker(const struct lockdown_opts *o,
 		snprintf(st->socket, sizeof(st->socket), "%s", sockets[i]);
 		st->mode = sb.st_mode & 07777;
 		st->gid = sb.st_gid;
-		if (chmod(sockets[i], st->mode & ~(unsigned int)(S_IRWXG | S_IRWXO)))
+		if (chmod(sockets[i],
+			  st->mode & ~(unsigned int)(S_IRWXG | S_IRWXO)))
 			return -errno;
 		pr_info("lockdown: %s closed to the docker group", sockets[i]);
 		return 0;
@@ -362,8 +373,10 @@ int lockdown__apply(const struct lockdown_opts *o, struct lockdown_state *st,
 
 	memset(st, 0, sizeof(*st));
 	if (!o->user || !valid_user(o->user) || !getpwnam(o->user))
-		return fail(err, err_len, "--sudo-user '%s': no such user; say whose sudo to take with --sudo-user",
-			    o->user ? o->user : "");
+		return fail(
+			err, err_len,
+			"--sudo-user '%s': no such user; say whose sudo to take with --sudo-user",
+			o->user ? o->user : "");
 	for (i = 0; i < o->nallow; i++)
 		if (lockdown_check_command(o->allow[i], &why))
 			return fail(err, err_len, "--sudo-allow '%s': %s",
@@ -386,7 +399,8 @@ int lockdown__apply(const struct lockdown_opts *o, struct lockdown_state *st,
 void lockdown__restore(struct lockdown_state *st)
 {
 	if (st->dropin && unlink(LOCKDOWN_DROPIN) && errno != ENOENT)
-		pr_err(LOCKDOWN_DROPIN ": cannot remove it: %s; remove it by hand to give sudo back",
+		pr_err(LOCKDOWN_DROPIN
+		       ": cannot remove it: %s; remove it by hand to give sudo back",
 		       strerror(errno));
 	if (st->socket[0] && chmod(st->socket, st->mode) && errno != ENOENT)
 		pr_err("%s: cannot give the docker group back its mode: %s",

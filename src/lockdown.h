@@ -13,9 +13,9 @@
 
 /* What a lockdown changed, so that it can be undone after a crash. */
 struct lockdown_state {
-	bool dropin;	    /* LOCKDOWN_DROPIN is moat's */
-	char socket[108];   /* the docker socket moat closed, or "" */
-	unsigned int mode;  /* its mode and group before */
+	bool dropin; /* LOCKDOWN_DROPIN is moat's */
+	char socket[108]; /* the docker socket moat closed, or "" */
+	unsigned int mode; /* its mode and group before */
 	gid_t gid;
 };
 
@@ -40,8 +40,8 @@ int lockdown_check_command(const char *path, const char **why);
  * of the user's come after moat's makes it fail, closed, with err set;
  * what it changed is in *st either way. Returns 0 or a negative errno.
  */
-int lockdown__apply(const struct lockdown_opts *opts,
-		    struct lockdown_state *st, char *err, size_t err_len);
+int lockdown__apply(const struct lockdown_opts *opts, struct lockdown_state *st,
+		    char *err, size_t err_len);
 
 /* Undo what st says was changed; safe to call on any state. */
 void lockdown__restore(struct lockdown_state *st);
