@@ -8,7 +8,11 @@ DESTDIR ?=
 
 CC ?= gcc
 CLANG ?= clang
-BPFTOOL ?= bpftool
+# Ubuntu's bpftool is a wrapper that wants tools for the running kernel;
+# any version generates skeletons, so take whichever one runs.
+BPFTOOL ?= $(shell bpftool version >/dev/null 2>&1 && echo bpftool || \
+	ls /usr/lib/linux-tools/*/bpftool /usr/lib/linux-tools-*/bpftool \
+	2>/dev/null | tail -1)
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
@@ -55,13 +59,22 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check unit-tests bpf-tests fuzzers format-check install \
-	uninstall demo deps clean
+.PHONY: all static check unit-tests bpf-tests fuzzers format-check \
+	install uninstall demo deps clean
 all: moat
 
 moat: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# One file that runs on any glibc-based runner of its architecture: what
+# the release ships. The BPF object is inside, in the skeleton.
+static: moat-static
+moat-static: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -static $^ \
+		$$(pkg-config --static --libs libbpf 2>/dev/null || \
+		echo $(LDLIBS)) -o $@
 
 $(OUTPUT) $(OUTPUT)/san $(OUTPUT)/tests $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
@@ -145,7 +158,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/moat
 
 clean:
-	rm -rf $(OUTPUT) moat
+	rm -rf $(OUTPUT) moat moat-static
 
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -245,6 +245,16 @@ int audit__step(struct audit *a, int number, const char *name,
 	return end_event(a);
 }
 
+int audit__tamper(struct audit *a, const char *what, const char *detail,
+		  const struct who *who)
+{
+	begin_event(a, audit_now(), "tamper", "blocked");
+	json_w_string(&a->w, "what", what);
+	json_w_string(&a->w, "detail", detail);
+	write_who(a, who);
+	return end_event(a);
+}
+
 int audit__stats(struct audit *a, const struct audit_counter *counters,
 		 size_t count)
 {

@@ -83,6 +83,9 @@ int audit__connect(struct audit *audit, const struct audit_connect *ev);
 /* A workflow step began: its number (the runner's), name and start. */
 int audit__step(struct audit *audit, int number, const char *name,
 		uint64_t started_ns);
+/* An attempt on moat itself that it refused ("stop_refused", ...). */
+int audit__tamper(struct audit *audit, const char *what, const char *detail,
+		  const struct who *who);
 int audit__stats(struct audit *audit, const struct audit_counter *counters,
 		 size_t count);
 

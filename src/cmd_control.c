@@ -200,14 +200,23 @@ static int clean_stale(void)
 	return err ? EXIT_RUNTIME : 0;
 }
 
-static int wait_exit(pid_t pid, double timeout)
+/*
+ * Wait for the daemon to exit. A daemon under a sudo lockdown refuses a
+ * stop from anywhere but the job's post step and says so with SIGUSR1,
+ * so that a refused stop fails at once rather than at the timeout.
+ */
+static int wait_exit(pid_t pid, double timeout, const sigset_t *usr1)
 {
 	double deadline = now_s() + timeout;
+	struct timespec tick = { 0, 20 * 1000000L };
+	siginfo_t info;
 
 	while (kill(pid, 0) == 0 && process_is_moat(pid)) {
 		if (now_s() >= deadline)
 			return -ETIMEDOUT;
-		sleep_ms(20);
+		if (sigtimedwait(usr1, &info, &tick) == SIGUSR1 &&
+		    info.si_pid == pid)
+			return -EPERM;
 	}
 	return 0;
 }
@@ -216,6 +225,7 @@ int cmd_stop(int argc, char **argv)
 {
 	struct control_opts co = { .pid_file = MOAT_DEFAULT_PID_FILE,
 				   .timeout = 15 };
+	sigset_t usr1;
 	pid_t pid = 0;
 	int ret;
 
@@ -228,12 +238,21 @@ int cmd_stop(int argc, char **argv)
 		unlink(co.pid_file);
 		return clean_stale();
 	}
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	if (kill(pid, SIGTERM)) {
 		pr_err("moat (pid %d): cannot signal it: %s", pid,
 		       errstr(errno));
 		return EXIT_RUNTIME;
 	}
-	if (wait_exit(pid, co.timeout)) {
+	ret = wait_exit(pid, co.timeout, &usr1);
+	if (ret == -EPERM) {
+		pr_err("moat (pid %d) refused to stop: under the sudo lockdown only the job's post step may stop it; the attempt is in the audit log",
+		       pid);
+		return EXIT_RUNTIME;
+	}
+	if (ret) {
 		pr_err("moat (pid %d) did not stop within %g seconds", pid,
 		       co.timeout);
 		return EXIT_RUNTIME;

@@ -53,6 +53,11 @@ struct daemon {
 	bool attached;
 	bool pid_written;
 	bool stopping;
+	/* Under a lockdown on a runner: stop only from this step's post. */
+	bool guard_stop;
+	int start_step;
+	char post_step_name[DIAG_NAME_MAX + 8];
+	char self_exe[PATH_MAX];
 	uint64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 };
 
@@ -157,12 +162,57 @@ static void events_ready(struct loop_handler *h, uint32_t events)
 	datapath__consume_events(d->dp);
 }
 
+/*
+ * Under a sudo lockdown on a runner the job's user keeps one command,
+ * `sudo moat stop`, because the action's post step needs it; any other
+ * step running it would switch the firewall off mid-job. A stop is taken
+ * only from a process of the post step of the step that started moat
+ * (the runner names it "Post " and that step's name, and runs it after
+ * every other step), from init, or from the kernel. Tags are inherited
+ * on fork, so a process an earlier step left running cannot pass.
+ */
+static bool stop_allowed(struct daemon *d, pid_t sender)
+{
+	const struct step_info *s;
+	uint32_t tag;
+
+	if (!d->guard_stop || sender <= 1)
+		return true;
+	if (datapath__get_proc_tag(d->dp, sender, &tag))
+		return false;
+	s = steps__of_tag(&d->steps, tag);
+	return s && s->number > d->start_step &&
+	       !strcmp(s->name, d->post_step_name);
+}
+
+static void refuse_stop(struct daemon *d, pid_t sender)
+{
+	struct moat_owner owner = { .pid = (uint32_t)sender };
+	struct who who;
+
+	datapath__get_proc_tag(d->dp, sender, &owner.tag);
+	steps__who(&d->steps, &owner, 1, &who);
+	/* A refused `moat stop` hears it at once; anything else would die. */
+	if (process_is_moat(sender))
+		kill(sender, SIGUSR1);
+	pr_warn("refused a stop from pid %d (%s, step %d): only the step '%s' may stop moat under the sudo lockdown",
+		sender, who.comm, who.step, d->post_step_name);
+	audit__tamper(
+		d->audit, "stop_refused",
+		"only the post step of the step that started moat may stop it",
+		&who);
+}
+
 static void signal_ready(struct loop_handler *h, uint32_t events)
 {
 	struct daemon *d = container_of(h, struct daemon, sig_h);
 	struct signalfd_siginfo si;
 
 	while (read(d->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (!stop_allowed(d, (pid_t)si.ssi_pid)) {
+			refuse_stop(d, (pid_t)si.ssi_pid);
+			continue;
+		}
 		pr_info("signal %u: stopping", si.ssi_signo);
 		d->stopping = true;
 	}
@@ -471,6 +521,18 @@ static int attach(struct daemon *d)
 	return 0;
 }
 
+static void guard_stop(struct daemon *d)
+{
+	const struct step_info *s = steps__current(&d->steps);
+
+	d->guard_stop = true;
+	d->start_step = s ? s->number : 0;
+	snprintf(d->post_step_name, sizeof(d->post_step_name), "Post %s",
+		 s ? s->name : "");
+	pr_info("under the lockdown, only the step '%s' may stop moat",
+		d->post_step_name);
+}
+
 /*
  * Taken once enforcement is on, so that sudo is never gone while the
  * host is still open, and recorded at once: a crash leaves the lockdown
@@ -483,6 +545,14 @@ static int lock_sudo(struct daemon *d)
 
 	if (!d->o->sudo_lockdown)
 		return 0;
+	/* The job's post step stops moat; with no runner, root does. */
+	if (d->steps.worker) {
+		ssize_t n = readlink("/proc/self/exe", d->self_exe,
+				     sizeof(d->self_exe) - 1);
+
+		d->self_exe[n > 0 ? n : 0] = '\0';
+		d->o->lockdown.stop_command = d->self_exe;
+	}
 	ret = lockdown__apply(&d->o->lockdown, &d->state.lockdown, err,
 			      sizeof(err));
 	save_state(d);
@@ -490,6 +560,8 @@ static int lock_sudo(struct daemon *d)
 		pr_err("%s", err);
 		return ret;
 	}
+	if (d->steps.worker)
+		guard_stop(d);
 	pr_info("sudo taken from %s, but for %zu allowed commands",
 		d->o->lockdown.user, d->o->lockdown.nallow);
 	return 0;

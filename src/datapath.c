@@ -400,6 +400,19 @@ int datapath__set_proc_tag(struct datapath *dp, pid_t pid, uint32_t tag)
 	return map_put(dp->skel->maps.moat_proc_tag, &key, &tag);
 }
 
+int datapath__get_proc_tag(struct datapath *dp, pid_t pid, uint32_t *tag)
+{
+	uint32_t key = (uint32_t)pid;
+
+	if (bpf_map__lookup_elem(dp->skel->maps.moat_proc_tag, &key,
+				 sizeof(key), tag, sizeof(*tag), 0)) {
+		if (errno != ENOENT)
+			return -errno;
+		*tag = MOAT_TAG_NONE;
+	}
+	return 0;
+}
+
 static int write_config(struct datapath *dp)
 {
 	uint32_t zero = 0;

@@ -86,6 +86,9 @@ int datapath__add_dhcp_server(struct datapath *dp, const uint8_t *addr);
 /* Tag a process that existed before the fork hook (MOAT_TAG_*, a root). */
 int datapath__set_proc_tag(struct datapath *dp, pid_t pid, uint32_t tag);
 
+/* A process's tag, MOAT_TAG_NONE when it has none. */
+int datapath__get_proc_tag(struct datapath *dp, pid_t pid, uint32_t *tag);
+
 /* Let the fork hook know the runner's worker, and the DNS hook the proxy. */
 int datapath__set_worker(struct datapath *dp, pid_t worker);
 int datapath__set_proxy_port(struct datapath *dp, uint16_t port);

@@ -20,6 +20,10 @@
 #define SUDOERS "/etc/sudoers"
 #define SUDOERS_D "/etc/sudoers.d"
 #define DROPIN_NAME "zzzz-moat-lockdown"
+/* What a command path in a sudoers rule may hold: no syntax of its own. */
+#define SUDOERS_SAFE                 \
+	"abcdefghijklmnopqrstuvwxyz" \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-"
 /* A name with a dot: sudo skips it when it reads the directory. */
 #define DROPIN_TMP SUDOERS_D "/.moat-lockdown.tmp"
 
@@ -115,8 +119,13 @@ static bool root_owned_path(const char *path)
 	for (;;) {
 		if (lstat(dir, &st) || st.st_uid != 0)
 			return false;
-		/* A link's own mode bits mean nothing; its owner does. */
-		if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		/*
+		 * A link's own mode bits mean nothing; its owner does. In a
+		 * sticky folder (/tmp) only an entry's owner can replace it,
+		 * and the entry below was checked to be root's.
+		 */
+		if (!S_ISLNK(st.st_mode) && !(st.st_mode & S_ISVTX) &&
+		    (st.st_mode & (S_IWGRP | S_IWOTH)))
 			return false;
 		slash = strrchr(dir, '/');
 		if (!slash || slash == dir)
@@ -136,9 +145,7 @@ int lockdown_check_command(const char *path, const char **why)
 		return -EINVAL;
 	}
 	/* It goes into a sudoers rule: nothing that rule syntax reads. */
-	if (strspn(path, "abcdefghijklmnopqrstuvwxyz"
-			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") !=
-	    strlen(path)) {
+	if (strspn(path, SUDOERS_SAFE) != strlen(path)) {
 		*why = "a command path may hold only letters, digits and / . _ + -";
 		return -EINVAL;
 	}
@@ -155,6 +162,24 @@ int lockdown_check_command(const char *path, const char **why)
 		*why = "someone other than root can change it or a folder above it";
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* sudo runs it as root for the user: only root may be able to change it. */
+static int check_stop_command(const char *path, char *err, size_t err_len)
+{
+	if (!path)
+		return 0;
+	if (path[0] != '/' || strspn(path, SUDOERS_SAFE) != strlen(path))
+		return fail(
+			err, err_len,
+			"moat's own path '%s' cannot be written into a sudoers rule; install moat under a plain path such as /usr/local/bin",
+			path);
+	if (!root_owned_path(path))
+		return fail(
+			err, err_len,
+			"%s: a user other than root can change moat's binary or a folder above it, and the job's user may run it as 'sudo moat stop'; install moat in a root-owned folder first (make install)",
+			path);
 	return 0;
 }
 
@@ -275,6 +300,10 @@ static int write_dropin(const struct lockdown_opts *o, char *err,
 	for (i = 0; i < o->nallow; i++)
 		fprintf(f, "%s ALL=(root) NOPASSWD: %s\n", o->user,
 			o->allow[i]);
+	/* With its argument, so that it cannot be "moat start --allow ...". */
+	if (o->stop_command)
+		fprintf(f, "%s ALL=(root) NOPASSWD: %s stop\n", o->user,
+			o->stop_command);
 	if (fclose(f))
 		return fail(err, err_len, DROPIN_TMP ": %s", strerror(errno));
 	return 0;
@@ -321,17 +350,40 @@ static int install_dropin(const struct lockdown_opts *o, char *err,
 	return err_ret;
 }
 
-static bool user_in_group(const struct passwd *pw, gid_t gid)
+/*
+ * Accounts are read from the files themselves, not through NSS: a static
+ * moat cannot load glibc's NSS modules, and the runner's user is local.
+ */
+static bool local_user(const char *name, gid_t *gid)
 {
-	struct group *gr = getgrgid(gid);
+	FILE *f = fopen("/etc/passwd", "r");
+	struct passwd *pw;
+	bool found = false;
+
+	while (f && !found && (pw = fgetpwent(f)) != NULL)
+		if (!strcmp(pw->pw_name, name)) {
+			*gid = pw->pw_gid;
+			found = true;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static bool user_in_group(const char *user, gid_t primary, gid_t gid)
+{
+	FILE *f = fopen("/etc/group", "r");
+	bool found = primary == gid;
+	struct group *gr;
 	char **m;
 
-	if (pw->pw_gid == gid)
-		return true;
-	for (m = gr ? gr->gr_mem : NULL; m && *m; m++)
-		if (!strcmp(*m, pw->pw_name))
-			return true;
-	return false;
+	while (f && !found && (gr = fgetgrent(f)) != NULL)
+		for (m = gr->gr_gid == gid ? gr->gr_mem : NULL; m && *m; m++)
+			if (!strcmp(*m, user))
+				found = true;
+	if (f)
+		fclose(f);
+	return found;
 }
 
 /*
@@ -344,13 +396,16 @@ static int close_docker(const struct lockdown_opts *o,
 {
 	static const char *const sockets[] = { "/run/docker.sock",
 					       "/var/run/docker.sock" };
-	struct passwd *pw = getpwnam(o->user);
+	gid_t primary;
 	struct stat sb;
 	size_t i;
 
-	for (i = 0; pw && i < sizeof(sockets) / sizeof(sockets[0]); i++) {
+	if (!local_user(o->user, &primary))
+		return 0;
+	for (i = 0; i < sizeof(sockets) / sizeof(sockets[0]); i++) {
 		if (stat(sockets[i], &sb) || !S_ISSOCK(sb.st_mode) ||
-		    !(sb.st_mode & S_IWGRP) || !user_in_group(pw, sb.st_gid))
+		    !(sb.st_mode & S_IWGRP) ||
+		    !user_in_group(o->user, primary, sb.st_gid))
 			continue;
 		snprintf(st->socket, sizeof(st->socket), "%s", sockets[i]);
 		st->mode = sb.st_mode & 07777;
@@ -368,20 +423,23 @@ int lockdown__apply(const struct lockdown_opts *o, struct lockdown_state *st,
 		    char *err, size_t err_len)
 {
 	const char *why;
+	gid_t gid;
 	size_t i;
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	if (!o->user || !valid_user(o->user) || !getpwnam(o->user))
+	if (!o->user || !valid_user(o->user) || !local_user(o->user, &gid))
 		return fail(
 			err, err_len,
-			"--sudo-user '%s': no such user; say whose sudo to take with --sudo-user",
+			"--sudo-user '%s': no such user in /etc/passwd; say whose sudo to take with --sudo-user",
 			o->user ? o->user : "");
 	for (i = 0; i < o->nallow; i++)
 		if (lockdown_check_command(o->allow[i], &why))
 			return fail(err, err_len, "--sudo-allow '%s': %s",
 				    o->allow[i], why);
-	ret = check_main_sudoers(err, err_len);
+	ret = check_stop_command(o->stop_command, err, err_len);
+	if (!ret)
+		ret = check_main_sudoers(err, err_len);
 	if (!ret)
 		ret = check_dropin_last(err, err_len);
 	if (ret)

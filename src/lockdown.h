@@ -23,6 +23,8 @@ struct lockdown_opts {
 	const char *user;
 	const char *allow[LOCKDOWN_ALLOW_MAX]; /* absolute command paths */
 	size_t nallow;
+	/* moat's own binary, which the user may run as "moat stop" only */
+	const char *stop_command;
 };
 
 /*

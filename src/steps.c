@@ -471,6 +471,23 @@ void steps__on_root(struct steps *st, pid_t root, uint64_t boot_ns)
 	r->step = step_at(st, boot_ns + st->boot_to_real_ns);
 }
 
+const struct step_info *steps__of_tag(struct steps *st, uint32_t tag)
+{
+	struct step_root *r;
+
+	if (tag == MOAT_TAG_NONE || tag >= MOAT_TAG_STEP_MAX)
+		return NULL;
+	steps__poll(st);
+	r = find_root(st, (pid_t)tag);
+	return r && r->step ? &st->steps[r->step - 1] : NULL;
+}
+
+const struct step_info *steps__current(struct steps *st)
+{
+	steps__poll(st);
+	return st->nsteps ? &st->steps[st->nsteps - 1] : NULL;
+}
+
 static void who_step(struct steps *st, uint32_t root, struct who *who)
 {
 	struct step_root *r = find_root(st, (pid_t)root);

@@ -58,6 +58,15 @@ void steps__poll(struct steps *st);
 void steps__on_root(struct steps *st, pid_t root, uint64_t boot_ns);
 
 /*
+ * The step a step root's tag names, after reading the runner's log up to
+ * now; NULL when the tag is not a step's or the step is not known.
+ */
+const struct step_info *steps__of_tag(struct steps *st, uint32_t tag);
+
+/* The latest step to begin, NULL before the first. */
+const struct step_info *steps__current(struct steps *st);
+
+/*
  * Fill who for a socket owner (NULL when no socket hook saw the socket;
  * cookie 0 when the packet had no socket at all).
  */

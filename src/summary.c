@@ -72,6 +72,9 @@ struct summary {
 	uint64_t conn_blocked, conn_allowed, dns_blocked, dns_allowed;
 	uint64_t events_lost, events_suppressed, refused_full, write_errors;
 	uint64_t bad_lines;
+	uint64_t tamper; /* attempts on moat itself that it refused */
+	long long tamper_step;
+	char tamper_comm[32];
 };
 
 static bool row_eq(const struct hnode *n, const void *key)
@@ -406,6 +409,18 @@ static void add_stats(struct summary *s, const struct json_value *ev)
 		s->write_errors += (uint64_t)v;
 }
 
+static void add_tamper(struct summary *s, const struct json_value *ev)
+{
+	const char *comm = get_str(ev, "comm");
+
+	if (s->tamper++)
+		return;
+	/* The first attempt is named; the audit log has every one. */
+	s->tamper_step = get_int(ev, "step");
+	snprintf(s->tamper_comm, sizeof(s->tamper_comm), "%s",
+		 comm ? comm : "");
+}
+
 int summary__add_line(struct summary *s, const char *line, size_t len)
 {
 	struct json_value *ev = NULL;
@@ -428,6 +443,8 @@ int summary__add_line(struct summary *s, const char *line, size_t len)
 		add_step(s, ev);
 	else if (!strcmp(event, "stats"))
 		add_stats(s, ev);
+	else if (!strcmp(event, "tamper"))
+		add_tamper(s, ev);
 	json_free(ev);
 	return err;
 }
@@ -579,6 +596,21 @@ static void md_header(struct summary *s, FILE *out)
 		(unsigned long long)s->dns_blocked,
 		(unsigned long long)s->dns_allowed);
 	fprintf(out, "%zu unique destinations.\n\n", s->dests.count);
+}
+
+static void md_tamper(struct summary *s, FILE *out)
+{
+	if (!s->tamper)
+		return;
+	fprintf(out,
+		"> [!CAUTION]\n> moat refused %llu attempts to stop it before the job's end; the first came from ",
+		(unsigned long long)s->tamper);
+	md_code(out, s->tamper_comm[0] ? s->tamper_comm : "?");
+	if (s->tamper_step > 0)
+		fprintf(out, " in step %lld.", s->tamper_step);
+	else
+		fputc('.', out);
+	fputs(" The audit log's `tamper` events name each one.\n\n", out);
 }
 
 static void md_losses(struct summary *s, FILE *out)
@@ -759,6 +791,7 @@ int summary__markdown(struct summary *s, FILE *out, size_t max_rows)
 
 	sort_all(s);
 	md_header(s, out);
+	md_tamper(s, out);
 	md_losses(s, out);
 	if (!s->ngroups)
 		fputs("No DNS queries or connections were recorded.\n\n", out);
@@ -835,6 +868,7 @@ static void json_totals(struct summary *s, struct json_writer *w)
 	json_w_uint(w, "addresses_refused_full", s->refused_full);
 	json_w_uint(w, "log_write_errors", s->write_errors);
 	json_w_uint(w, "unreadable_lines", s->bad_lines);
+	json_w_uint(w, "stops_refused", s->tamper);
 	json_w_object_end(w);
 }
 
