@@ -55,6 +55,7 @@ for f in "$OUT"/fuzz/fuzz_*; do
 	suite "$(basename "$f")" run_fuzzer "$f"
 done
 suite cli tests/cli/run.sh
+suite action tests/action.sh
 suite lab tests/lab/run.sh
 suite style style_check
 
