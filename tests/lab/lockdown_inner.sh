@@ -6,25 +6,12 @@
 # touched. Prints "OK what" or "FAIL what" per check.
 # Needs: MOAT, LAB_DIR, MOAT_ARGS (the lab's moat start arguments).
 set -u
-ETC=$LAB_DIR/etc
-LOCKED=moatlab
+source "$(dirname "$0")/fake_etc.sh"
 
 fake_etc() {
-	mkdir -p "$ETC"
-	cp -a /etc/sudoers /etc/passwd /etc/group /etc/shadow "$ETC"/
-	cp -a /etc/sudoers.d "$ETC"/
-	echo "$LOCKED:x:4242:4242::/tmp:/bin/sh" >>"$ETC/passwd"
-	echo "$LOCKED:x:4242:" >>"$ETC/group"
-	echo "moatdocker:x:4243:$LOCKED" >>"$ETC/group"
-	echo "$LOCKED:*:19000:0:99999:7:::" >>"$ETC/shadow"
-	echo "$LOCKED ALL=(ALL) NOPASSWD: ALL" >"$ETC/sudoers.d/runner"
-	chmod 0440 "$ETC/sudoers.d/runner"
-	for f in sudoers passwd group shadow; do
-		mount --bind "$ETC/$f" "/etc/$f"
-	done
-	mount --bind "$ETC/sudoers.d" /etc/sudoers.d
-	# A private /run: moat's state, and a docker socket of the lab's.
-	mount -t tmpfs tmpfs /run
+	fake_accounts
+	private_run
+	# A docker socket of the lab's, its group the user's.
 	python3 -c '
 import os, socket, time
 s = socket.socket(socket.AF_UNIX)
@@ -35,10 +22,6 @@ s.listen()
 time.sleep(600)' &
 	SOCK_PID=$!
 	for _ in $(seq 50); do [ -S /run/docker.sock ] && break; sleep 0.1; done
-}
-
-as_locked() {
-	setpriv --reuid=4242 --regid=4242 --init-groups "$@"
 }
 
 check() {

@@ -24,7 +24,7 @@ skip_reason() {
 
 reason=$(skip_reason)
 filter=${1:-}
-trap 'lab_down' EXIT
+trap "lab_down" EXIT
 for fn in $(declare -F | awk '{ print $3 }' | grep '^test_'); do
 	[ -n "$filter" ] && [[ $fn != *$filter* ]] && continue
 	if [ -n "$reason" ]; then
