@@ -595,7 +595,8 @@ static void md_header(struct summary *s, FILE *out)
 		(unsigned long long)s->conn_allowed,
 		(unsigned long long)s->dns_blocked,
 		(unsigned long long)s->dns_allowed);
-	fprintf(out, "%zu unique destinations.\n\n", s->dests.count);
+	fprintf(out, "%zu unique destination%s.\n\n", s->dests.count,
+		s->dests.count == 1 ? "" : "s");
 }
 
 static void md_tamper(struct summary *s, FILE *out)
