@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # moat: build the daemon, its BPF programs, its tests and its demo.
 
-VERSION := 0.1.0
+VERSION ?= 0.1.0
 OUTPUT := .output
 PREFIX ?= /usr/local
 DESTDIR ?=

@@ -10,17 +10,39 @@ BUILD="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config"
 BPFTOOL="bpftool"
 # Tests and demo: the lab's DNS server, clients and tools.
 LAB="nftables iproute2 nsd dnsutils curl python3 util-linux conntrack
-	iputils-ping socat clang-format sudo nodejs python3-yaml git"
-# Sanitizer runtimes for the unit tests and fuzzers.
-SAN="libclang-rt-14-dev"
+	iputils-ping socat clang-format sudo python3-yaml git"
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# Package names are chosen from apt's lists: read them once if there are
+# none yet (a fresh machine or container).
+apt-cache show make >/dev/null 2>&1 || $SUDO apt-get update -q
 
 # Ubuntu ships bpftool in linux-tools; Debian has a package of its own.
 if ! apt-cache show bpftool >/dev/null 2>&1; then
 	BPFTOOL="linux-tools-common linux-tools-generic"
 fi
-if ! apt-cache show libclang-rt-14-dev >/dev/null 2>&1; then
-	SAN="libclang-rt-dev"
+
+# Sanitizer runtimes for the unit tests and fuzzers, for the clang that
+# apt installs: packaged apart from clang on newer releases only.
+CLANG_V=$(apt-cache depends clang 2>/dev/null |
+	sed -n 's/.*Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -1)
+SAN=""
+for pkg in "libclang-rt-$CLANG_V-dev" "libclang-common-$CLANG_V-dev"; do
+	if apt-cache show "$pkg" >/dev/null 2>&1; then
+		SAN=$pkg
+		break
+	fi
+done
+
+# The action's tests need Node.js 18 or later; a runner's own will do.
+NODE="nodejs"
+if command -v node >/dev/null &&
+	[ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 18 ]; then
+	NODE=""
 fi
+LAB="$LAB $NODE"
 
 WANT="$BUILD $BPFTOOL $LAB $SAN"
 [ "${1:-}" = "--build" ] && WANT="$BUILD $BPFTOOL"
@@ -35,9 +57,6 @@ done
 [ -z "$missing" ] && exit 0
 
 echo "installing:$missing"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
 if ! $SUDO apt-get install -y -q --no-install-recommends $missing; then
 	$SUDO apt-get update -q
 	$SUDO apt-get install -y -q --no-install-recommends $missing
