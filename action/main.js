@@ -11,7 +11,7 @@ const { spawn } = require('node:child_process');
 const { ActionError, InputError, IntegrityError, Runner } =
 	require('./lib/runner');
 const { asRoot, describe, isRoot, run } = require('./lib/exec');
-const { install, obtain } = require('./lib/binary');
+const { install, obtain, uninstall } = require('./lib/binary');
 const { policyArgs, readInputs } = require('./lib/inputs');
 const { unsupportedReason } = require('./lib/support');
 const paths = require('./lib/paths');
@@ -143,11 +143,13 @@ async function startDaemon(binary, cfg, env, runner) {
 		child.unref();
 		return pid;
 	} catch (err) {
-		runner.error(`moat's last words:\n${tail(log, 15)}`, { title: 'moat' });
-		// Whatever it managed to set up is undone before the step fails.
+		const words = tail(log, 15);
+		runner.group("moat's last words", () => runner.untrusted(words));
+		// Whatever it managed to set up is undone before the step ends.
 		run(asRoot([binary, 'stop']));
 		child.unref();
-		throw err;
+		const last = words.trim().split('\n').pop();
+		throw new ActionError(`${err.message}${last ? ': ' + last : ''}`);
 	}
 }
 
@@ -167,6 +169,7 @@ async function main(env, out) {
 	const reason = unsupportedReason();
 	if (reason)
 		return unsupported(runner, cfg, reason);
+	let installed = null;
 	try {
 		const actionDir = path.resolve(__dirname, '..');
 		const tempDir = fs.mkdtempSync(path.join(env.RUNNER_TEMP ||
@@ -174,12 +177,12 @@ async function main(env, out) {
 		const fetched = await obtain({ ...cfg, env, runner, actionDir,
 			tempDir });
 		checkPolicy(fetched, cfg, runner);
-		const binary = install(fetched);
+		installed = install(fetched);
 		prepareAuditLog();
-		const pid = await startDaemon(binary, cfg, env, runner);
+		const pid = await startDaemon(installed, cfg, env, runner);
 
 		runner.saveState('started', 'true');
-		runner.saveState('binary', binary);
+		runner.saveState('binary', installed);
 		runner.setOutput('supported', 'true');
 		runner.setOutput('pid', String(pid));
 		runner.setOutput('audit-log', paths.AUDIT_LOG);
@@ -188,6 +191,11 @@ async function main(env, out) {
 	} catch (err) {
 		if (!(err instanceof ActionError))
 			throw err;
+		/* A job moat does not protect keeps nothing of it. */
+		if (installed) {
+			uninstall(runner);
+			run(asRoot(['rm', '-f', '--', paths.AUDIT_LOG]));
+		}
 		if (err instanceof InputError || err instanceof IntegrityError) {
 			runner.setOutput('supported', 'false');
 			runner.fail(err.message);

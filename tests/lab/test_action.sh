@@ -158,3 +158,33 @@ curl -sf -4 --max-time 2 http://allowed.lab.test/'
 		return 1
 	expect_host_restored || return 1
 }
+
+# moat cannot start (no such interface): by default the step fails; with
+# fail-on-unsupported: false the job goes on, warned, and nothing is left.
+action_cannot_start() {
+	local extra="\"extra-args\": \"--interface nosuch0 --cgroup $LAB_CGROUP\""
+	action_job "$(lab_inputs "{$extra $1}")" \
+		"Goes on" 'curl -sf --max-time 2 http://blocked.lab.test/'
+}
+
+test_action_cannot_start_fails_the_step() {
+	action_cannot_start ''
+	expect_fail "the job fails" run_action_job root || return 1
+	expect "the error says why" annotation error '^moat$' \
+		"moat cannot protect this job: moat exited with status 1 before it was ready: .*nosuch0" ||
+		return 1
+	expect_eq "$(output_of supported)" false "output supported" || return 1
+	expect_host_restored none || return 1
+}
+
+test_action_unsupported_may_pass() {
+	action_cannot_start ', "fail-on-unsupported": "false"'
+	expect "the job goes on" run_action_job root ||
+		{ tail -30 "$LAB_DIR/job.out" >&2; return 1; }
+	expect "a warning says it is unprotected" annotation warning '^moat$' \
+		'moat cannot protect this job, which goes on without it' ||
+		return 1
+	expect_fail "and no error" annotation error '.' '.' || return 1
+	expect_eq "$(output_of supported)" false "output supported" || return 1
+	expect_host_restored none || return 1
+}
