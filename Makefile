@@ -119,6 +119,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -DMOAT_VERSION='"fuzz"' \
 	$(INCLUDES)
 FUZZ_dns_SRCS := src/dns.c src/addr.c
 FUZZ_json_SRCS := src/json.c
+FUZZ_diag_SRCS := src/diag.c src/json.c
 FUZZ_policy_SRCS := src/policy.c src/policy_file.c src/hostmatch.c \
 	src/portset.c src/json.c src/addr.c
 .SECONDEXPANSION:

@@ -30,8 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dns_parse_edns(data, size, &edns);
 	dns_build_reply(data, size, DNS_RCODE_REFUSED, DNS_EDE_BLOCKED,
 			"blocked", out, sizeof(out));
-	if (dns_parse_question(data, size, &q) == 0)
+	if (dns_parse_question(data, size, &q) == 0) {
+		uint8_t addr[ADDR_LEN];
+
 		dns_collect_answer(data, size, &q, &ans);
+		dns_reverse_addr(q.name, addr);
+	}
 
 	memcpy(copy, data, size);
 	dns_truncate_reply(copy, size);
