@@ -483,11 +483,47 @@ int moat_tc_ingress(struct __sk_buff *skb)
  * sees packets after the process that made them is out of reach, can say
  * whose they were. They decide nothing (1 lets the call proceed).
  */
+static __always_inline void moat_emit_socket(struct bpf_sock *sk, __u64 cookie,
+					     __u32 uid)
+{
+	struct moat_socket_event *ev;
+
+	ev = bpf_ringbuf_reserve(&moat_events, sizeof(*ev), 0);
+	if (!ev) {
+		moat_count(MOAT_STAT_EVENTS_LOST);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->kind = MOAT_EVENT_SOCKET;
+	ev->family = (__u16)sk->family;
+	ev->type = (__u16)sk->type;
+	ev->protocol = sk->protocol;
+	ev->uid = uid;
+	ev->boot_ns = bpf_ktime_get_boot_ns();
+	moat_owner_of(cookie, &ev->owner);
+	bpf_ringbuf_submit(ev, 0);
+	moat_count(MOAT_STAT_EVENTS_SENT);
+}
+
 SEC("cgroup/sock_create")
 int moat_sock_create(struct bpf_sock *sk)
 {
-	moat_record_owner(bpf_get_socket_cookie(sk));
-	return 1;
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	__u32 uid = (__u32)bpf_get_current_uid_gid();
+
+	moat_record_owner(cookie);
+	/*
+	 * A raw IP socket writes whole packets, any source address and
+	 * protocol included; a process that is not root has one only through
+	 * a file capability or an ambient CAP_NET_RAW. It is refused (EPERM)
+	 * and reported. The classifier still sees what root's raw sockets
+	 * send. Packet sockets (AF_PACKET) are not created through this hook:
+	 * they need CAP_NET_RAW in the host's namespace, which is root's.
+	 */
+	if (sk->type != SOCK_RAW || uid == 0)
+		return 1;
+	moat_emit_socket(sk, cookie, uid);
+	return moat_audit ? 1 : 0;
 }
 
 SEC("cgroup/connect4")

@@ -20,6 +20,8 @@
  * path serve both families.
  */
 #define MOAT_ADDR_LEN 16
+/* Room for learned addresses unless --max-addresses says otherwise. */
+#define MOAT_LEARNED_DEFAULT 65536
 #define MOAT_V4_PREFIX_BASE 96
 
 /*
@@ -78,6 +80,7 @@ enum moat_reason {
 enum moat_event_kind {
 	MOAT_EVENT_PACKET = 1, /* struct moat_event */
 	MOAT_EVENT_STEP = 2, /* struct moat_step_event */
+	MOAT_EVENT_SOCKET = 3, /* struct moat_socket_event */
 };
 
 /* Event flags. */
@@ -200,6 +203,17 @@ struct moat_step_event {
 	__u64 boot_ns;
 };
 
+/* A socket the creation hook refused: a raw one, from a process not root. */
+struct moat_socket_event {
+	__u32 kind; /* MOAT_EVENT_SOCKET */
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 type; /* SOCK_RAW */
+	__u64 boot_ns;
+	__u32 protocol;
+	__u32 uid;
+	struct moat_owner owner;
+};
+
 /* Per-CPU counters; the stats event at shutdown sums them. */
 enum moat_stat {
 	MOAT_STAT_PACKETS_ALLOWED,
@@ -236,6 +250,7 @@ _Static_assert(sizeof(struct moat_endpoint_key) == 20, "endpoint layout");
 _Static_assert(sizeof(struct moat_config) == 8, "moat_config layout");
 _Static_assert(sizeof(struct moat_event) == 96, "moat_event layout");
 _Static_assert(sizeof(struct moat_step_event) == 16, "step event layout");
+_Static_assert(sizeof(struct moat_socket_event) == 48, "socket event layout");
 _Static_assert(sizeof(struct moat_frag_verdict) == 8, "frag verdict layout");
 
 #endif /* MOAT_H */

@@ -17,6 +17,51 @@ bool addr_is_v4(const uint8_t *addr)
 	return memcmp(addr, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0;
 }
 
+struct scope_prefix {
+	uint8_t addr[ADDR_LEN];
+	uint8_t prefixlen; /* in the 128-bit space */
+};
+
+#define V4(a, b, c, d)                                               \
+	{                                                            \
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d \
+	}
+
+static const struct scope_prefix local_scope[] = {
+	{ V4(0, 0, 0, 0), 96 + 8 }, /* "this network" */
+	{ V4(127, 0, 0, 0), 96 + 8 }, /* loopback */
+	{ V4(169, 254, 0, 0), 96 + 16 }, /* link-local, with metadata */
+	{ V4(100, 100, 100, 200), 128 }, /* Alibaba Cloud's metadata */
+	{ V4(224, 0, 0, 0), 96 + 4 }, /* multicast */
+	{ V4(255, 255, 255, 255), 128 }, /* broadcast */
+	{ { 0 }, 128 }, /* :: */
+	{ { [15] = 1 }, 128 }, /* ::1 */
+	{ { 0xfe, 0x80 }, 10 }, /* link-local */
+	{ { 0xff }, 8 }, /* multicast */
+	/* AWS's metadata service over IPv6 */
+	{ { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 }, 128 },
+};
+
+static bool in_prefix(const uint8_t *addr, const struct scope_prefix *p)
+{
+	unsigned int whole = p->prefixlen / 8, rest = p->prefixlen % 8;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+	if (memcmp(addr, p->addr, whole))
+		return false;
+	return !rest || (addr[whole] & mask) == (p->addr[whole] & mask);
+}
+
+bool addr_is_local_scope(const uint8_t *addr)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(local_scope) / sizeof(local_scope[0]); i++)
+		if (in_prefix(addr, &local_scope[i]))
+			return true;
+	return false;
+}
+
 void addr_from_v4(uint8_t *addr, const void *in_addr)
 {
 	memcpy(addr, v4_mapped_prefix, sizeof(v4_mapped_prefix));

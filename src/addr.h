@@ -28,6 +28,13 @@ struct endpoint {
 bool addr_is_v4(const uint8_t *addr);
 void addr_from_v4(uint8_t *addr, const void *in_addr);
 
+/*
+ * An address that means this machine, its link, a multicast group or a
+ * cloud's metadata service, rather than a host on the internet: what a
+ * DNS rebinding answer points at.
+ */
+bool addr_is_local_scope(const uint8_t *addr);
+
 /* Parse a bare address; returns 0 or -EINVAL. */
 int addr_parse(const char *text, uint8_t *addr);
 

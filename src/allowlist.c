@@ -16,6 +16,7 @@ struct learned_addr {
 	struct verdict verdict; /* from names; CIDR rules are folded on write */
 	bool in_datapath;
 	char *host;
+	uint64_t expires_ns; /* CLOCK_MONOTONIC */
 };
 
 struct derived_name {
@@ -46,13 +47,18 @@ static bool name_eq(const struct hnode *n, const void *key)
 		       key);
 }
 
-int allowlist__init(struct allowlist *al, struct policy *p, struct datapath *dp)
+int allowlist__init(struct allowlist *al, struct policy *p, struct datapath *dp,
+		    const struct allowlist_opts *opts)
 {
 	int err;
 
 	memset(al, 0, sizeof(*al));
 	al->policy = p;
 	al->dp = dp;
+	al->opts.min_ttl = ALLOWLIST_MIN_TTL_DEFAULT;
+	al->opts.grace = ALLOWLIST_GRACE_DEFAULT;
+	if (opts)
+		al->opts = *opts;
 	err = htable_init(&al->addrs);
 	if (!err)
 		err = htable_init(&al->names);
@@ -134,6 +140,8 @@ static struct learned_addr *get_addr(struct allowlist *al, const uint8_t *addr)
 	if (la)
 		return la;
 	if (al->addrs.count >= ALLOWLIST_ADDRS_MAX)
+		allowlist__expire(al);
+	if (al->addrs.count >= ALLOWLIST_ADDRS_MAX)
 		return NULL;
 	la = calloc(1, sizeof(*la));
 	if (!la)
@@ -146,6 +154,27 @@ static struct learned_addr *get_addr(struct allowlist *al, const uint8_t *addr)
 	la->node.hash = hash_bytes(addr, ADDR_LEN);
 	htable_insert(&al->addrs, &la->node);
 	return la;
+}
+
+/* A later answer can lengthen an address's life, never shorten it. */
+static void extend_life(struct allowlist *al, struct learned_addr *la,
+			uint32_t ttl)
+{
+	uint64_t expires;
+
+	if (ttl < al->opts.min_ttl)
+		ttl = al->opts.min_ttl;
+	expires = now_ns() + ((uint64_t)ttl + al->opts.grace) * 1000000000ULL;
+	if (expires > la->expires_ns)
+		la->expires_ns = expires;
+}
+
+static void drop_addr(struct allowlist *al, struct learned_addr *la)
+{
+	if (la->in_datapath)
+		al->in_datapath--;
+	htable_remove(&al->addrs, &la->node);
+	free_addr(&la->node, NULL);
 }
 
 static void set_host(struct learned_addr *la, const char *host)
@@ -181,8 +210,17 @@ static int write_entry(struct allowlist *al, struct learned_addr *la,
 	return err;
 }
 
+/* The datapath is full: expired addresses nobody uses make room. */
+static bool room_for_one(struct allowlist *al)
+{
+	if (!al->opts.capacity || al->in_datapath < al->opts.capacity)
+		return true;
+	allowlist__expire(al);
+	return al->in_datapath < al->opts.capacity;
+}
+
 int allowlist__learn(struct allowlist *al, const uint8_t *addr,
-		     const char *host, const struct verdict *v)
+		     const char *host, const struct verdict *v, uint32_t ttl)
 {
 	struct learned_addr *la = get_addr(al, addr);
 	struct verdict merged;
@@ -191,6 +229,7 @@ int allowlist__learn(struct allowlist *al, const uint8_t *addr,
 	if (!la)
 		return -ENOMEM;
 	set_host(la, host);
+	extend_life(al, la, ttl);
 	merged = la->verdict;
 	err = verdict_merge(al->policy->portsets, &merged, v);
 	if (err)
@@ -198,26 +237,129 @@ int allowlist__learn(struct allowlist *al, const uint8_t *addr,
 	if (la->in_datapath && !memcmp(&merged, &la->verdict, sizeof(merged)))
 		return 0;
 
-	err = write_entry(al, la, &merged);
+	err = la->in_datapath || room_for_one(al) ?
+		      write_entry(al, la, &merged) :
+		      -ENOSPC;
 	if (err == -ENOSPC)
 		al->refused_full++;
 	if (err)
 		return err;
-	if (!la->in_datapath)
+	if (!la->in_datapath) {
 		al->learned++;
+		al->in_datapath++;
+	}
 	la->verdict = merged;
 	la->in_datapath = true;
 	return 0;
 }
 
-int allowlist__note(struct allowlist *al, const uint8_t *addr, const char *host)
+int allowlist__note(struct allowlist *al, const uint8_t *addr, const char *host,
+		    uint32_t ttl)
 {
 	struct learned_addr *la = get_addr(al, addr);
 
 	if (!la)
 		return -ENOMEM;
 	set_host(la, host);
+	extend_life(al, la, ttl);
 	return 0;
+}
+
+struct expiry {
+	struct allowlist *al;
+	uint64_t now;
+	struct learned_addr **due;
+	size_t count;
+};
+
+static void collect_due(struct hnode *n, void *ctx)
+{
+	struct learned_addr *la = container_of(n, struct learned_addr, node);
+	struct expiry *ex = ctx;
+
+	if (la->expires_ns <= ex->now && ex->count < ALLOWLIST_SWEEP_MAX)
+		ex->due[ex->count++] = la;
+}
+
+/*
+ * Which due addresses still carry a connection. When that cannot be
+ * told, they all do: cutting live connections would be worse than
+ * keeping an address a while longer.
+ */
+static int mark_live(struct allowlist *al, struct expiry *ex, bool *live)
+{
+	uint8_t(*addrs)[ADDR_LEN];
+	size_t i;
+	int err;
+
+	if (!al->opts.live)
+		return 0;
+	addrs = calloc(ex->count, ADDR_LEN);
+	if (!addrs)
+		return -ENOMEM;
+	for (i = 0; i < ex->count; i++)
+		memcpy(addrs[i], ex->due[i]->addr, ADDR_LEN);
+	err = al->opts.live((const uint8_t(*)[ADDR_LEN])addrs, ex->count, live);
+	free(addrs);
+	if (err && !al->live_failed) {
+		pr_warn("cannot see live connections: %s; expired addresses stay allowed",
+			errstr(err));
+		al->live_failed = true;
+	}
+	return err;
+}
+
+int allowlist__expire(struct allowlist *al)
+{
+	struct expiry ex = { .al = al, .now = now_ns() };
+	bool *live = NULL;
+	size_t i, gone = 0;
+	int err = 0;
+
+	ex.due = calloc(ALLOWLIST_SWEEP_MAX, sizeof(*ex.due));
+	if (!ex.due)
+		return -ENOMEM;
+	htable_for_each(&al->addrs, collect_due, &ex);
+	if (ex.count)
+		live = calloc(ex.count, sizeof(*live));
+	if (ex.count && !live)
+		err = -ENOMEM;
+	if (!err && ex.count && mark_live(al, &ex, live))
+		goto out; /* all kept, as if live */
+
+	for (i = 0; !err && i < ex.count; i++) {
+		struct learned_addr *la = ex.due[i];
+
+		if (live[i]) {
+			la->expires_ns =
+				ex.now + ALLOWLIST_RECHECK_S * 1000000000ULL;
+			continue;
+		}
+		if (la->in_datapath && al->dp)
+			err = datapath__del_learned(al->dp, la->addr);
+		if (err)
+			break;
+		if (la->in_datapath)
+			al->expired++;
+		drop_addr(al, la);
+		gone++;
+	}
+out:
+	free(live);
+	free(ex.due);
+	return err ? err : (int)gone;
+}
+
+bool allowlist__allows_addr(struct allowlist *al, const uint8_t *addr)
+{
+	struct learned_addr *la = find_addr(al, addr);
+	struct verdict v;
+
+	if (la && la->in_datapath)
+		return true;
+	policy__match_addr(al->policy, addr, &v);
+	return v.allow_set != MOAT_PORTSET_NONE &&
+	       v.deny_set != MOAT_PORTSET_ALL;
 }
 
 struct sweep {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -199,6 +200,8 @@ int audit__dns(struct audit *a, const struct audit_dns *ev)
 	json_w_string(&a->w, "rcode", ev->rcode);
 	if (ev->via)
 		json_w_string(&a->w, "via", ev->via);
+	if (ev->reason)
+		json_w_string(&a->w, "reason", ev->reason);
 	if (ev->client)
 		json_w_string(&a->w, "client",
 			      endpoint_format(ev->client, client,
@@ -242,6 +245,19 @@ int audit__step(struct audit *a, int number, const char *name,
 	begin_event(a, started_ns ? started_ns : audit_now(), "step", NULL);
 	json_w_int(&a->w, "step", number);
 	json_w_string(&a->w, "name", name);
+	return end_event(a);
+}
+
+int audit__socket(struct audit *a, const struct audit_socket *ev)
+{
+	begin_event(a, ev->realtime_ns, "socket", ev->action);
+	json_w_string(&a->w, "family",
+		      ev->family == AF_INET6 ? "ipv6" : "ipv4");
+	json_w_string(&a->w, "type", ev->type == SOCK_RAW ? "raw" : "other");
+	json_w_uint(&a->w, "protocol", ev->protocol);
+	json_w_uint(&a->w, "uid", ev->uid);
+	json_w_string(&a->w, "reason", "raw_socket");
+	write_who(a, ev->who);
 	return end_event(a);
 }
 

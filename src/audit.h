@@ -39,6 +39,7 @@ struct audit_dns {
 	const char *rcode; /* "NOERROR", "REFUSED", ... */
 	const char *rule; /* NULL: no rule */
 	const char *via; /* the name whose CNAME led here, or NULL */
+	const char *reason; /* why, beyond the rule ("rebinding"), or NULL */
 	const struct endpoint *client;
 	bool tcp;
 	const uint8_t (*answers)[ADDR_LEN];
@@ -63,6 +64,17 @@ struct audit_connect {
 	const struct who *who;
 };
 
+/* A socket refused at creation. */
+struct audit_socket {
+	uint64_t realtime_ns;
+	const char *action;
+	unsigned int family; /* AF_INET, AF_INET6 */
+	unsigned int type; /* SOCK_RAW */
+	unsigned int protocol;
+	unsigned int uid;
+	const struct who *who;
+};
+
 /* A counter the stats event reports. */
 struct audit_counter {
 	const char *name;
@@ -83,6 +95,7 @@ int audit__connect(struct audit *audit, const struct audit_connect *ev);
 /* A workflow step began: its number (the runner's), name and start. */
 int audit__step(struct audit *audit, int number, const char *name,
 		uint64_t started_ns);
+int audit__socket(struct audit *audit, const struct audit_socket *ev);
 /* An attempt on moat itself that it refused ("stop_refused", ...). */
 int audit__tamper(struct audit *audit, const char *what, const char *detail,
 		  const struct who *who);

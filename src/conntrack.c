@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "netfilter.h"
 #include "netlink.h"
 
@@ -185,4 +186,114 @@ int conntrack_flush_dns(void)
 	free(d.victims);
 	close(fd);
 	return ret ? ret : deleted;
+}
+
+struct ct_live {
+	const uint8_t (*addrs)[16];
+	size_t *order; /* indexes of addrs, sorted by address */
+	size_t n;
+	bool *live;
+};
+
+static int order_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct ct_live *cl = ctx;
+
+	return memcmp(cl->addrs[*(const size_t *)a],
+		      cl->addrs[*(const size_t *)b], 16);
+}
+
+/* TCP flows past FIN_WAIT..LAST_ACK (TIME_WAIT, CLOSE) carry nothing. */
+static bool flow_is_closed(const struct nlmsghdr *nlh, size_t off, size_t len)
+{
+	const struct nlattr *info, *tcp, *state;
+
+	info = attr_find((const uint8_t *)nlh + off, len, CTA_PROTOINFO);
+	if (!info)
+		return false;
+	tcp = attr_find(attr_data(info), attr_len(info), CTA_PROTOINFO_TCP);
+	if (!tcp)
+		return false;
+	state = attr_find(attr_data(tcp), attr_len(tcp),
+			  CTA_PROTOINFO_TCP_STATE);
+	return state && attr_len(state) >= 1 &&
+	       *(const uint8_t *)attr_data(state) >= 7; /* TIME_WAIT, CLOSE */
+}
+
+static bool tuple_dst(const struct nlattr *tuple, uint8_t *addr)
+{
+	const struct nlattr *ip, *a;
+
+	ip = attr_find(attr_data(tuple), attr_len(tuple), CTA_TUPLE_IP);
+	if (!ip)
+		return false;
+	a = attr_find(attr_data(ip), attr_len(ip), CTA_IP_V4_DST);
+	if (a && attr_len(a) >= 4) {
+		addr_from_v4(addr, attr_data(a));
+		return true;
+	}
+	a = attr_find(attr_data(ip), attr_len(ip), CTA_IP_V6_DST);
+	if (a && attr_len(a) >= 16) {
+		memcpy(addr, attr_data(a), 16);
+		return true;
+	}
+	return false;
+}
+
+static int mark_flow(const struct nlmsghdr *nlh, void *ctx)
+{
+	const struct nfgenmsg *nfg = NLMSG_DATA(nlh);
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*nfg)));
+	const struct nlattr *tuple;
+	struct ct_live *cl = ctx;
+	size_t lo = 0, hi = cl->n, len;
+	uint8_t dst[16];
+
+	if (nlh->nlmsg_len < off)
+		return 0;
+	len = nlh->nlmsg_len - off;
+	tuple = attr_find((const uint8_t *)nlh + off, len, CTA_TUPLE_ORIG);
+	if (!tuple || !tuple_dst(tuple, dst) || flow_is_closed(nlh, off, len))
+		return 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = memcmp(dst, cl->addrs[cl->order[mid]], 16);
+
+		if (!c) {
+			cl->live[cl->order[mid]] = true;
+			return 0;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+int conntrack_live(const uint8_t (*addrs)[16], size_t n, bool *live)
+{
+	struct ct_live cl = { .addrs = addrs, .n = n, .live = live };
+	size_t i;
+	int fd, ret;
+
+	memset(live, 0, n * sizeof(*live));
+	cl.order = calloc(n ? n : 1, sizeof(*cl.order));
+	if (!cl.order)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		cl.order[i] = i;
+	qsort_r(cl.order, n, sizeof(*cl.order), order_cmp, &cl);
+
+	fd = nl_open(NETLINK_NETFILTER);
+	if (fd < 0) {
+		free(cl.order);
+		return fd;
+	}
+	ret = ct_send(fd, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, NULL, 0);
+	if (!ret)
+		ret = nl_dump(fd, mark_flow, &cl);
+	close(fd);
+	free(cl.order);
+	return ret;
 }

@@ -41,6 +41,7 @@ struct daemon {
 	struct steps steps;
 	bool steps_ready;
 	uint64_t steps_polled_ms;
+	uint64_t expired_ms;
 	int lock_fd;
 	struct run_state state;
 	struct run_state stale; /* a killed run's, on this link */
@@ -142,6 +143,27 @@ static void on_packet(struct daemon *d, const struct moat_event *ev)
 		log_blocked(&ac);
 }
 
+static void on_socket(struct daemon *d, const struct moat_socket_event *ev)
+{
+	struct who who;
+	struct audit_socket as = {
+		.realtime_ns = ev->boot_ns + d->boot_to_real_ns,
+		.action = d->o->policy.mode == POLICY_MODE_AUDIT ?
+				  AUDIT_WOULD_BLOCK :
+				  AUDIT_BLOCKED,
+		.family = ev->family,
+		.type = ev->type,
+		.protocol = ev->protocol,
+		.uid = ev->uid,
+		.who = &who,
+	};
+
+	steps__who(&d->steps, &ev->owner, 1, &who);
+	audit__socket(d->audit, &as);
+	pr_info("%s a raw socket for uid %u (%s, pid %d)", as.action, ev->uid,
+		who.comm, who.pid);
+}
+
 static int on_datapath_event(void *ctx, const void *data, size_t len)
 {
 	const struct moat_step_event *step = data;
@@ -149,6 +171,9 @@ static int on_datapath_event(void *ctx, const void *data, size_t len)
 
 	if (len >= sizeof(struct moat_event) && step->kind == MOAT_EVENT_PACKET)
 		on_packet(d, data);
+	else if (len >= sizeof(struct moat_socket_event) &&
+		 step->kind == MOAT_EVENT_SOCKET)
+		on_socket(d, data);
 	else if (len >= sizeof(*step) && step->kind == MOAT_EVENT_STEP &&
 		 d->steps_ready)
 		steps__on_root(&d->steps, (pid_t)step->root, step->boot_ns);
@@ -337,6 +362,13 @@ static int open_datapath(struct daemon *d)
 		.ifindex = d->nif.ifindex,
 		.audit = d->o->policy.mode == POLICY_MODE_AUDIT,
 		.has_l2 = d->nif.has_l2,
+		.max_learned = d->o->max_addresses,
+	};
+	struct allowlist_opts aopts = {
+		.min_ttl = d->o->min_ttl,
+		.grace = d->o->ttl_grace,
+		.capacity = d->o->max_addresses,
+		.live = conntrack_live,
 	};
 	int err;
 
@@ -349,7 +381,7 @@ static int open_datapath(struct daemon *d)
 		       errstr(err));
 		return err;
 	}
-	err = allowlist__init(&d->al, &d->o->policy, d->dp);
+	err = allowlist__init(&d->al, &d->o->policy, d->dp, &aopts);
 	d->al_ready = !err;
 	return err;
 }
@@ -622,6 +654,18 @@ static int set_up(struct daemon *d)
 
 /* Read the runner's log often enough that step events keep pace. */
 #define STEPS_POLL_MS 100
+/* Learned addresses outlive their lifetime by at most this much. */
+#define EXPIRE_MS 1000
+
+static void expire_addresses(struct daemon *d)
+{
+	int n = allowlist__expire(&d->al);
+
+	if (n > 0)
+		pr_debug("%d learned addresses expired", n);
+	else if (n < 0)
+		pr_warn("cannot expire learned addresses: %s", errstr(n));
+}
 
 static void run(struct daemon *d)
 {
@@ -639,6 +683,10 @@ static void run(struct daemon *d)
 			steps__poll(&d->steps);
 			d->steps_polled_ms = now;
 		}
+		if (now - d->expired_ms >= EXPIRE_MS) {
+			expire_addresses(d);
+			d->expired_ms = now;
+		}
 	}
 }
 
@@ -646,51 +694,38 @@ static void write_stats(struct daemon *d)
 {
 	uint64_t bpf[MOAT_STAT_MAX] = { 0 };
 	struct proxy_stats ps = { 0 };
-	struct audit_counter c[] = {
-		{ "dns_queries", 0 },
-		{ "dns_allowed", 0 },
-		{ "dns_blocked", 0 },
-		{ "dns_would_block", 0 },
-		{ "dns_malformed", 0 },
-		{ "dns_upstream_failures", 0 },
-		{ "dns_mismatched_replies", 0 },
-		{ "dns_overload", 0 },
-		{ "packets_allowed", 0 },
-		{ "packets_blocked", 0 },
-		{ "packets_would_block", 0 },
-		{ "events_sent", 0 },
-		{ "events_lost", 0 },
-		{ "events_suppressed", 0 },
-		{ "addresses_learned", 0 },
-		{ "addresses_refused_full", 0 },
-		{ "log_write_errors", 0 },
-	};
 
 	if (d->px)
 		proxy__stats(d->px, &ps);
 	if (d->dp)
 		datapath__read_stats(d->dp, bpf);
-	c[0].value = ps.queries;
-	c[1].value = ps.allowed;
-	c[2].value = ps.refused;
-	c[3].value = ps.would_block;
-	c[4].value = ps.malformed;
-	c[5].value = ps.upstream_failures;
-	c[6].value = ps.mismatched_replies;
-	c[7].value = ps.overload;
-	c[8].value = bpf[MOAT_STAT_PACKETS_ALLOWED];
-	c[9].value = bpf[MOAT_STAT_PACKETS_BLOCKED];
-	c[10].value = bpf[MOAT_STAT_PACKETS_WOULD_BLOCK];
-	c[11].value = bpf[MOAT_STAT_EVENTS_SENT];
-	c[12].value = bpf[MOAT_STAT_EVENTS_LOST];
-	c[13].value = bpf[MOAT_STAT_EVENTS_SUPPRESSED];
-	c[14].value = d->al.learned;
-	c[15].value = d->al.refused_full;
-	c[16].value = audit__write_errors(d->audit);
+
+	const struct audit_counter c[] = {
+		{ "dns_queries", ps.queries },
+		{ "dns_allowed", ps.allowed },
+		{ "dns_blocked", ps.refused },
+		{ "dns_would_block", ps.would_block },
+		{ "dns_rebinding_refused", ps.rebinding },
+		{ "dns_malformed", ps.malformed },
+		{ "dns_upstream_failures", ps.upstream_failures },
+		{ "dns_mismatched_replies", ps.mismatched_replies },
+		{ "dns_overload", ps.overload },
+		{ "packets_allowed", bpf[MOAT_STAT_PACKETS_ALLOWED] },
+		{ "packets_blocked", bpf[MOAT_STAT_PACKETS_BLOCKED] },
+		{ "packets_would_block", bpf[MOAT_STAT_PACKETS_WOULD_BLOCK] },
+		{ "events_sent", bpf[MOAT_STAT_EVENTS_SENT] },
+		{ "events_lost", bpf[MOAT_STAT_EVENTS_LOST] },
+		{ "events_suppressed", bpf[MOAT_STAT_EVENTS_SUPPRESSED] },
+		{ "addresses_learned", d->al.learned },
+		{ "addresses_expired", d->al.expired },
+		{ "addresses_refused_full", d->al.refused_full },
+		{ "log_write_errors", audit__write_errors(d->audit) },
+	};
+
 	audit__stats(d->audit, c, sizeof(c) / sizeof(c[0]));
-	if (c[12].value)
+	if (bpf[MOAT_STAT_EVENTS_LOST])
 		pr_warn("%llu events were lost: the ring buffer was full",
-			(unsigned long long)c[12].value);
+			(unsigned long long)bpf[MOAT_STAT_EVENTS_LOST]);
 }
 
 /* Undo in reverse order; each step copes with its setup never running. */

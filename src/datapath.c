@@ -55,6 +55,12 @@ int datapath__open(struct datapath **out, const struct datapath_opts *opts)
 	}
 	dp->skel->rodata->moat_audit = opts->audit;
 	dp->skel->rodata->moat_has_l2 = opts->has_l2;
+	if (opts->max_learned) {
+		err = bpf_map__set_max_entries(dp->skel->maps.moat_learned,
+					       opts->max_learned);
+		if (err)
+			goto fail;
+	}
 
 	err = moat_bpf__load(dp->skel);
 	if (err) {
@@ -192,6 +198,14 @@ int datapath__put_learned(struct datapath *dp, const uint8_t *addr,
 			  const struct moat_entry *entry)
 {
 	return map_put(dp->skel->maps.moat_learned, addr, entry);
+}
+
+int datapath__del_learned(struct datapath *dp, const uint8_t *addr)
+{
+	int err = bpf_map__delete_elem(dp->skel->maps.moat_learned, addr,
+				       ADDR_LEN, 0);
+
+	return err == -ENOENT ? 0 : err;
 }
 
 int datapath__put_inbound(struct datapath *dp, const struct moat_flow_key *key)

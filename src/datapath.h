@@ -18,6 +18,7 @@ struct datapath_opts {
 	int ifindex;
 	bool audit; /* report what would be blocked, drop nothing */
 	bool has_l2; /* the link's packets start with an Ethernet header */
+	uint32_t max_learned; /* room for learned addresses; 0: the default */
 };
 
 /* Open and load the BPF object; nothing is attached yet. */
@@ -37,6 +38,9 @@ int datapath__load_policy(struct datapath *dp, const struct policy *p);
 int datapath__sync_portsets(struct datapath *dp, const struct portsets *ps);
 
 /* Allow or refuse an exact address; -ENOSPC when the map is full. */
+/* Forget a learned address: the CIDR rules alone decide for it again. */
+int datapath__del_learned(struct datapath *dp, const uint8_t *addr);
+
 int datapath__put_learned(struct datapath *dp, const uint8_t *addr,
 			  const struct moat_entry *entry);
 

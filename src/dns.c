@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* dns.c - DNS messages (RFC 1035) read defensively and built minimally */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dns.h"
 
@@ -443,6 +445,70 @@ int dns_truncate_reply(uint8_t *msg, size_t len)
 	put16(msg + 2, get16(msg + 2) | DNS_FLAG_TC);
 	memset(msg + 6, 0, 6);
 	return (int)q.end;
+}
+
+/* One decimal label of an in-addr.arpa name: 0 to 255, no leading 0. */
+static int octet_label(const char **p, uint8_t *out)
+{
+	unsigned int v = 0;
+	const char *s = *p;
+	size_t n = 0;
+
+	while (s[n] >= '0' && s[n] <= '9' && n < 3)
+		v = v * 10 + (unsigned int)(s[n++] - '0');
+	if (!n || s[n] != '.' || v > 255 || (n > 1 && s[0] == '0'))
+		return -EINVAL;
+	*out = (uint8_t)v;
+	*p = s + n + 1;
+	return 0;
+}
+
+static int nibble_label(const char **p, uint8_t *out)
+{
+	const char *s = *p;
+	char c = (char)tolower((unsigned char)s[0]);
+
+	if (!s[0] || s[1] != '.')
+		return -EINVAL;
+	if (c >= '0' && c <= '9')
+		*out = (uint8_t)(c - '0');
+	else if (c >= 'a' && c <= 'f')
+		*out = (uint8_t)(c - 'a' + 10);
+	else
+		return -EINVAL;
+	*p = s + 2;
+	return 0;
+}
+
+static bool is_suffix(const char *rest, const char *zone)
+{
+	size_t n = strlen(zone);
+
+	return !strncasecmp(rest, zone, n) &&
+	       (rest[n] == '\0' || (rest[n] == '.' && rest[n + 1] == '\0'));
+}
+
+int dns_reverse_addr(const char *name, uint8_t *addr)
+{
+	const char *p = name;
+	uint8_t v4[4], nib;
+	int i;
+
+	for (i = 3; i >= 0 && !octet_label(&p, &v4[i]); i--)
+		;
+	if (i < 0 && is_suffix(p, "in-addr.arpa")) {
+		addr_from_v4(addr, v4);
+		return 0;
+	}
+
+	p = name;
+	memset(addr, 0, ADDR_LEN);
+	for (i = 31; i >= 0; i--) {
+		if (nibble_label(&p, &nib))
+			return -EINVAL;
+		addr[i / 2] |= (uint8_t)(i % 2 ? nib : nib << 4);
+	}
+	return is_suffix(p, "ip6.arpa") ? 0 : -EINVAL;
 }
 
 const char *dns_type_name(uint16_t type, char *buf, size_t len)

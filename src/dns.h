@@ -65,6 +65,7 @@ enum dns_type {
 
 /* Extended DNS Error codes (RFC 8914) moat sends. */
 #define DNS_EDE_BLOCKED 15
+#define DNS_EDE_FILTERED 17
 #define DNS_EDE_NETWORK_ERROR 23
 
 struct dns_header {
@@ -161,6 +162,14 @@ int dns_build_reply(const uint8_t *query, size_t query_len, uint16_t rcode,
  * 4.2.1, RFC 7766). Returns the new length or -EBADMSG.
  */
 int dns_truncate_reply(uint8_t *msg, size_t len);
+
+/*
+ * The address a reverse-lookup name stands for: "4.3.2.1.in-addr.arpa"
+ * or 32 nibble labels then "ip6.arpa" (RFC 1035 3.5, RFC 3596 2.5), in
+ * either case, with or without the trailing dot. Returns 0, or -EINVAL
+ * for anything else (a zone cut, extra labels, leading zeros).
+ */
+int dns_reverse_addr(const char *name, uint8_t *addr);
 
 /* "A", "AAAA", ... or "TYPE65280" for types without a mnemonic. */
 const char *dns_type_name(uint16_t type, char *buf, size_t len);

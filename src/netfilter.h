@@ -42,4 +42,12 @@ bool netfilter__present(void);
  */
 int conntrack_flush_dns(void);
 
+/*
+ * Mark which of n addresses (16 bytes, IPv4 mapped) are the destination
+ * of a live flow in conntrack: any flow but a TCP one that is closing or
+ * closed. The host's own connections and those routed through it (a
+ * container's, after NAT) are all there. Returns 0 or a negative errno.
+ */
+int conntrack_live(const uint8_t (*addrs)[16], size_t n, bool *live);
+
 #endif /* MOAT_NETFILTER_H */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allowlist.h"
 #include "github.h"
 #include "log.h"
 #include "options.h"
@@ -29,6 +30,9 @@ enum {
 	OPT_SUDO_LOCKDOWN,
 	OPT_SUDO_USER,
 	OPT_SUDO_ALLOW,
+	OPT_MIN_TTL,
+	OPT_TTL_GRACE,
+	OPT_MAX_ADDRESSES,
 };
 
 struct option_def {
@@ -67,6 +71,11 @@ static const struct option_def option_defs[] = {
 	{ { "sudo-user", required_argument, NULL, OPT_SUDO_USER },
 	  OPTS_PLACEMENT },
 	{ { "sudo-allow", required_argument, NULL, OPT_SUDO_ALLOW },
+	  OPTS_PLACEMENT },
+	{ { "min-ttl", required_argument, NULL, OPT_MIN_TTL }, OPTS_PLACEMENT },
+	{ { "ttl-grace", required_argument, NULL, OPT_TTL_GRACE },
+	  OPTS_PLACEMENT },
+	{ { "max-addresses", required_argument, NULL, OPT_MAX_ADDRESSES },
 	  OPTS_PLACEMENT },
 	{ { "verbose", no_argument, NULL, 'v' }, 0 },
 	{ { "help", no_argument, NULL, 'h' }, 0 },
@@ -121,11 +130,37 @@ static int add_sudo_allow(struct options *o, const char *arg)
 	return 0;
 }
 
+/* A whole number in [min, max], for flag. */
+static int parse_count(const char *flag, const char *arg, unsigned long min,
+		       unsigned long max, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min ||
+	    v > max) {
+		pr_err("%s '%s': expected a whole number from %lu to %lu", flag,
+		       arg, min, max);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int parse_placement(struct options *o, int opt, const char *arg)
 {
 	const char *why;
 
 	switch (opt) {
+	case OPT_MIN_TTL:
+		return parse_count("--min-ttl", arg, 0, 86400, &o->min_ttl);
+	case OPT_TTL_GRACE:
+		return parse_count("--ttl-grace", arg, 0, 86400, &o->ttl_grace);
+	case OPT_MAX_ADDRESSES:
+		return parse_count("--max-addresses", arg, 1, 1 << 20,
+				   &o->max_addresses);
 	case OPT_INTERFACE:
 		o->interface = arg;
 		return 0;
@@ -257,6 +292,9 @@ static void options_defaults(struct options *o)
 	endpoint_parse("127.0.0.1:53", 53, &o->dns_listen, &why);
 	o->pid_file = MOAT_DEFAULT_PID_FILE;
 	o->ready_file = MOAT_DEFAULT_READY_FILE;
+	o->min_ttl = ALLOWLIST_MIN_TTL_DEFAULT;
+	o->ttl_grace = ALLOWLIST_GRACE_DEFAULT;
+	o->max_addresses = MOAT_LEARNED_DEFAULT;
 }
 
 int options_parse(const char *command, const char *help, unsigned int groups,

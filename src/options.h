@@ -4,6 +4,7 @@
 #define MOAT_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "lockdown.h"
@@ -26,6 +27,9 @@ struct options {
 	const char *audit_log;
 	const char *pid_file;
 	const char *ready_file;
+	uint32_t min_ttl; /* learned addresses live this long at least, */
+	uint32_t ttl_grace; /* and this much past their TTL */
+	uint32_t max_addresses; /* room in the datapath for learned ones */
 	bool github;
 	const char *github_hosts; /* NULL: the default list */
 	/* sudo lockdown */

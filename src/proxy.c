@@ -51,6 +51,7 @@ struct query {
 	struct verdict verdict;
 	char *via;
 	bool would_block;
+	const char *reason; /* a static string for the audit log, or NULL */
 	uint8_t *msg;
 	size_t len;
 	uint8_t *tcp; /* upstream TCP: length prefix and message */
@@ -130,7 +131,7 @@ static void audit_query(struct proxy *px, const struct client *c,
 			const struct sender *s, const struct dns_question *q,
 			const char *action, const struct verdict *v,
 			const char *via, uint16_t rcode,
-			const struct dns_answer *ans)
+			const struct dns_answer *ans, const char *reason)
 {
 	uint8_t(*answers)[ADDR_LEN] = NULL;
 	struct who who;
@@ -141,6 +142,7 @@ static void audit_query(struct proxy *px, const struct client *c,
 		.rcode = rcode_name(rcode),
 		.rule = policy__rule_text(px->al->policy, v->allow_rule),
 		.via = via,
+		.reason = reason,
 		.client = &c->ep,
 		.tcp = c->conn != NULL,
 		.who = &who,
@@ -204,7 +206,7 @@ static void query_fail(struct query *q)
 	reply_code(px, &q->client, q->msg, q->len, DNS_RCODE_SERVFAIL,
 		   DNS_EDE_NETWORK_ERROR, "upstream resolver did not answer");
 	audit_query(px, &q->client, &q->sender, &q->q, action_of(q),
-		    &q->verdict, q->via, DNS_RCODE_SERVFAIL, NULL);
+		    &q->verdict, q->via, DNS_RCODE_SERVFAIL, NULL, q->reason);
 	query_free(q);
 }
 
@@ -330,12 +332,15 @@ static void learn_answer(struct query *q, const struct dns_answer *ans)
 	int err;
 
 	for (i = 0; i < ans->naddrs; i++) {
-		if (q->would_block) {
-			allowlist__note(px->al, ans->addrs[i].addr, q->q.name);
+		/* Audit mode, or a reverse lookup that allows no address. */
+		if (q->would_block ||
+		    q->verdict.allow_set == MOAT_PORTSET_NONE) {
+			allowlist__note(px->al, ans->addrs[i].addr, q->q.name,
+					ans->addrs[i].ttl);
 			continue;
 		}
 		err = allowlist__learn(px->al, ans->addrs[i].addr, q->q.name,
-				       &q->verdict);
+				       &q->verdict, ans->addrs[i].ttl);
 		if (err) {
 			px->stats.learn_failures++;
 			pr_debug("query '%s': cannot allow an address: %s",
@@ -377,18 +382,42 @@ static bool chain_denied(struct query *q, const struct dns_answer *ans)
 	return false;
 }
 
-/* An allowed name led to a denied one: the answer is refused whole. */
-static void refuse_answer(struct query *q, const struct dns_answer *ans)
+/* An answer the policy cannot let through is refused whole. */
+static void refuse_answer(struct query *q, const struct dns_answer *ans,
+			  uint16_t ede, const char *why, const char *reason)
 {
 	struct proxy *px = q->px;
 
 	px->stats.refused++;
 	dns_set_id(q->msg, q->client_id);
-	reply_code(px, &q->client, q->msg, q->len, DNS_RCODE_REFUSED,
-		   DNS_EDE_BLOCKED, "a name in the CNAME chain is blocked");
+	reply_code(px, &q->client, q->msg, q->len, DNS_RCODE_REFUSED, ede, why);
 	audit_query(px, &q->client, &q->sender, &q->q, AUDIT_BLOCKED,
-		    &q->verdict, q->via, DNS_RCODE_REFUSED, ans);
+		    &q->verdict, q->via, DNS_RCODE_REFUSED, ans, reason);
 	query_free(q);
+}
+
+/*
+ * DNS rebinding: an allowed name that answers with a loopback,
+ * link-local, multicast or cloud metadata address would let code that
+ * may reach the name reach the runner itself or the cloud's metadata
+ * service (instance credentials). Such an answer is refused unless a CIDR
+ * rule allows the address. Private ranges are not on the list: internal
+ * services behind allowed names are common, and a rule can deny them.
+ */
+static bool rebinds(struct query *q, const struct dns_answer *ans)
+{
+	struct policy *p = q->px->al->policy;
+	struct verdict v;
+	size_t i;
+
+	for (i = 0; i < ans->naddrs; i++) {
+		if (!addr_is_local_scope(ans->addrs[i].addr))
+			continue;
+		policy__match_addr(p, ans->addrs[i].addr, &v);
+		if (v.allow_set == MOAT_PORTSET_NONE)
+			return true;
+	}
+	return false;
 }
 
 static void query_answer(struct query *q, uint8_t *msg, size_t len,
@@ -406,11 +435,27 @@ static void query_answer(struct query *q, uint8_t *msg, size_t len,
 	}
 	if (chain_denied(q, ans)) {
 		if (px->opts.mode == POLICY_MODE_ENFORCE) {
-			refuse_answer(q, ans);
+			refuse_answer(q, ans, DNS_EDE_BLOCKED,
+				      "a name in the CNAME chain is blocked",
+				      "cname_denied");
 			free(ans);
 			return;
 		}
 		q->would_block = true;
+		q->reason = "cname_denied";
+	}
+	if (rebinds(q, ans)) {
+		px->stats.rebinding++;
+		if (px->opts.mode == POLICY_MODE_ENFORCE) {
+			refuse_answer(
+				q, ans, DNS_EDE_FILTERED,
+				"the answer points at a loopback, link-local or metadata address",
+				"rebinding");
+			free(ans);
+			return;
+		}
+		q->would_block = true;
+		q->reason = "rebinding";
 	}
 	learn_answer(q, ans);
 	if (q->would_block)
@@ -418,7 +463,7 @@ static void query_answer(struct query *q, uint8_t *msg, size_t len,
 	else
 		px->stats.allowed++;
 	audit_query(px, &q->client, &q->sender, &q->q, action_of(q),
-		    &q->verdict, q->via, DNS_RCODE(hdr.flags), ans);
+		    &q->verdict, q->via, DNS_RCODE(hdr.flags), ans, q->reason);
 	free(ans);
 
 	dns_set_id(msg, q->client_id);
@@ -585,10 +630,17 @@ static struct query *query_new(struct proxy *px, const struct client *c,
 	return q;
 }
 
+/* What the policy said about a query that goes upstream. */
+struct admission {
+	struct verdict verdict;
+	const char *via;
+	bool would_block;
+	const char *reason;
+};
+
 static void forward(struct proxy *px, const struct client *c,
 		    const struct sender *s, const uint8_t *msg, size_t len,
-		    const struct dns_question *dq, const struct verdict *v,
-		    const char *via, bool would_block)
+		    const struct dns_question *dq, const struct admission *ad)
 {
 	struct query *q;
 
@@ -602,9 +654,10 @@ static void forward(struct proxy *px, const struct client *c,
 	q->client_id = (uint16_t)(msg[0] << 8 | msg[1]);
 	q->sender = *s;
 	q->q = *dq;
-	q->verdict = *v;
-	q->via = via ? strdup(via) : NULL;
-	q->would_block = would_block;
+	q->verdict = ad->verdict;
+	q->via = ad->via ? strdup(ad->via) : NULL;
+	q->would_block = ad->would_block;
+	q->reason = ad->reason;
 	if (query_send_udp(q))
 		query_retry(q);
 }
@@ -616,6 +669,21 @@ static uint16_t client_udp_max(const uint8_t *msg, size_t len)
 	if (dns_parse_edns(msg, len, &edns) || !edns.present)
 		return DNS_UDP_CLASSIC_MAX;
 	return edns.udp_size;
+}
+
+/*
+ * Reverse lookups (PTR under in-addr.arpa and ip6.arpa) carry a name of
+ * the asker's choosing to whoever runs the reverse zone, which anyone
+ * with an address block can: a channel out. They go upstream only for an
+ * address the job may reach anyway, one an allowed answer named or a
+ * CIDR rule allows, so that tools that look up their peers still work.
+ */
+static bool reverse_of_allowed(struct proxy *px, const struct dns_question *q)
+{
+	uint8_t addr[ADDR_LEN];
+
+	return q->qtype == DNS_TYPE_PTR && !dns_reverse_addr(q->name, addr) &&
+	       allowlist__allows_addr(px->al, addr);
 }
 
 /* Reject what no server should forward; returns true when answered. */
@@ -644,11 +712,10 @@ static bool reject_malformed(struct proxy *px, const struct client *c,
 void proxy_handle_query(struct proxy *px, const struct client *c_in,
 			const uint8_t *msg, size_t len)
 {
+	struct admission ad = { .reason = NULL };
 	struct client c = *c_in;
 	struct dns_question q;
 	struct sender sender;
-	struct verdict v;
-	const char *via;
 	bool refused;
 
 	px->stats.queries++;
@@ -660,18 +727,23 @@ void proxy_handle_query(struct proxy *px, const struct client *c_in,
 		c.udp_max = client_udp_max(msg, len);
 	sender_lookup(px, &c, &sender);
 
-	allowlist__match_name(px->al, q.name, &v, &via);
-	refused = verdict_refuses_name(&v);
+	allowlist__match_name(px->al, q.name, &ad.verdict, &ad.via);
+	refused = verdict_refuses_name(&ad.verdict);
+	if (refused && reverse_of_allowed(px, &q)) {
+		refused = false;
+		ad.reason = "reverse_of_allowed";
+	}
 	if (refused && px->opts.mode == POLICY_MODE_ENFORCE) {
 		px->stats.refused++;
 		reply_code(px, &c, msg, len, DNS_RCODE_REFUSED, DNS_EDE_BLOCKED,
 			   "blocked by moat policy");
-		audit_query(px, &c, &sender, &q, AUDIT_BLOCKED, &v, via,
-			    DNS_RCODE_REFUSED, NULL);
+		audit_query(px, &c, &sender, &q, AUDIT_BLOCKED, &ad.verdict,
+			    ad.via, DNS_RCODE_REFUSED, NULL, NULL);
 		client_done(px, &c);
 		return;
 	}
-	forward(px, &c, &sender, msg, len, &q, &v, via, refused);
+	ad.would_block = refused;
+	forward(px, &c, &sender, msg, len, &q, &ad);
 }
 
 int proxy__new(struct proxy **out, const struct proxy_opts *opts,

@@ -349,6 +349,23 @@ static int add_connect(struct summary *s, const struct json_value *ev)
 	return add_row(s, ev, dest, port, proto, st);
 }
 
+/* A raw socket refused at creation: a blocked attempt with no address. */
+static int add_socket(struct summary *s, const struct json_value *ev)
+{
+	const char *family = get_str(ev, "family");
+	enum status st = parse_status(get_str(ev, "action"));
+	const char *dest = family && !strcmp(family, "ipv6") ?
+				   "raw IPv6 socket" :
+				   "raw IPv4 socket";
+
+	if (st == STATUS_ALLOWED)
+		return 0;
+	s->conn_blocked++;
+	if (!get_recommend(&s->dests, dest, false))
+		return -ENOMEM;
+	return add_row(s, ev, dest, -1, "raw", st);
+}
+
 static void add_mode(struct summary *s, const struct json_value *ev)
 {
 	const char *mode = get_str(ev, "mode");
@@ -445,6 +462,8 @@ int summary__add_line(struct summary *s, const char *line, size_t len)
 		add_stats(s, ev);
 	else if (!strcmp(event, "tamper"))
 		add_tamper(s, ev);
+	else if (!strcmp(event, "socket"))
+		err = add_socket(s, ev);
 	json_free(ev);
 	return err;
 }

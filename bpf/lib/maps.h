@@ -9,7 +9,6 @@
  * never races an allocation and an update never fails for lack of memory
  * once the daemon has started.
  */
-#define MOAT_LEARNED_MAX 65536
 #define MOAT_CIDR_MAX 16384
 #define MOAT_PORTS_MAX 16384
 #define MOAT_UPSTREAMS_MAX 16
@@ -27,7 +26,7 @@
 /* Addresses learned from allowed DNS answers, folded with the CIDR rules. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MOAT_LEARNED_MAX);
+	__uint(max_entries, MOAT_LEARNED_DEFAULT);
 	__type(key, struct moat_addr_key);
 	__type(value, struct moat_entry);
 } moat_learned SEC(".maps");

@@ -54,7 +54,7 @@ static int learn(const char *addr_text, const char *host)
 
 	addr_parse(addr_text, addr);
 	policy__match_name(&pol, host, &v);
-	return allowlist__learn(&al, addr, host, &v);
+	return allowlist__learn(&al, addr, host, &v, 300);
 }
 
 /* The link: 2001:db8::/64 on it, a lease naming 192.0.2.67. */
@@ -102,7 +102,8 @@ static bool setup(bool audit, bool has_l2)
 		policy__fini(&pol);
 		return false;
 	}
-	if (datapath__load_policy(dp, &pol) || allowlist__init(&al, &pol, dp))
+	if (datapath__load_policy(dp, &pol) ||
+	    allowlist__init(&al, &pol, dp, NULL))
 		test__fail("cannot program the maps");
 	for (i = 0; i < sizeof(learned) / sizeof(learned[0]); i++)
 		if (learn(learned[i][0], learned[i][1]))

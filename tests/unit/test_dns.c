@@ -386,6 +386,49 @@ static void test_type_names(void)
 		     "generic");
 }
 
+struct reverse_case {
+	const char *name;
+	const char *addr; /* NULL: not a reverse name of one address */
+};
+
+static void test_reverse_names(void)
+{
+	static const struct reverse_case cases[] = {
+		{ "7.113.0.203.in-addr.arpa", "203.0.113.7" },
+		{ "7.113.0.203.IN-ADDR.ARPA.", "203.0.113.7" },
+		{ "0.0.0.0.in-addr.arpa", "0.0.0.0" },
+		{ "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa",
+		  "4321:0:1:2:3:4:567:89ab" },
+		{ "B.A.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.IP6.ARPA.",
+		  "4321:0:1:2:3:4:567:89ab" },
+		{ "113.0.203.in-addr.arpa", NULL }, /* a zone, not a host */
+		{ "x.7.113.0.203.in-addr.arpa", NULL }, /* a label to spare */
+		{ "07.113.0.203.in-addr.arpa", NULL }, /* leading zero */
+		{ "256.113.0.203.in-addr.arpa", NULL },
+		{ "7.113.0.203.in-addr.arpa.evil.example", NULL },
+		{ "data.7.113.0.203.in-addr.arpa", NULL },
+		{ "a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa",
+		  NULL }, /* 31 nibbles */
+		{ "g.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa",
+		  NULL },
+		{ "example.com", NULL },
+		{ "", NULL },
+	};
+	uint8_t got[ADDR_LEN], want[ADDR_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!cases[i].addr) {
+			ASSERT_EQ(dns_reverse_addr(cases[i].name, got), -EINVAL,
+				  cases[i].name);
+			continue;
+		}
+		ASSERT_OK(addr_parse(cases[i].addr, want), cases[i].addr);
+		ASSERT_OK(dns_reverse_addr(cases[i].name, got), cases[i].name);
+		ASSERT_TRUE(!memcmp(got, want, ADDR_LEN), cases[i].name);
+	}
+}
+
 static const struct test_case cases[] = {
 	TEST(test_name_plain_and_case),
 	TEST(test_name_escapes_unusual_bytes),
@@ -403,6 +446,7 @@ static const struct test_case cases[] = {
 	TEST(test_build_reply_from_garbage),
 	TEST(test_truncate_reply),
 	TEST(test_type_names),
+	TEST(test_reverse_names),
 };
 
 TEST_MAIN("dns", cases)

@@ -142,12 +142,53 @@ static void test_hostmatch_many_rules(void)
 	hostmatch__free(hm);
 }
 
+/* What a DNS rebinding answer may point at, and what it may not. */
+static void test_local_scope_addresses(void)
+{
+	static const char *const local[] = {
+		"127.0.0.1",
+		"127.255.0.9",
+		"0.0.0.0",
+		"169.254.169.254",
+		"169.254.1.1",
+		"224.0.0.251",
+		"239.1.2.3",
+		"255.255.255.255",
+		"100.100.100.200",
+		"::1",
+		"::",
+		"fe80::1",
+		"febf::1",
+		"ff02::1",
+		"fd00:ec2::254",
+	};
+	static const char *const remote[] = {
+		"198.51.100.10",   "10.0.0.1",
+		"192.168.1.1",	   "100.100.100.201",
+		"126.255.255.255", "128.0.0.1",
+		"fec0::1",	   "2001:db8::1",
+		"fd00:ec2::253",   "::2",
+	};
+	uint8_t a[ADDR_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		ASSERT_OK(addr_parse(local[i], a), local[i]);
+		ASSERT_TRUE(addr_is_local_scope(a), local[i]);
+	}
+	for (i = 0; i < sizeof(remote) / sizeof(remote[0]); i++) {
+		ASSERT_OK(addr_parse(remote[i], a), remote[i]);
+		ASSERT_FALSE(addr_is_local_scope(a), remote[i]);
+	}
+}
+
 static const struct test_case cases[] = {
 	TEST(test_portlist_parse),
 	TEST(test_portlist_errors),
 	TEST(test_portsets_intern_and_union),
 	TEST(test_addr_and_endpoints),
 	TEST(test_hostmatch_many_rules),
+	TEST(test_local_scope_addresses),
 };
 
 TEST_MAIN("portset", cases)
