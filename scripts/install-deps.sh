@@ -10,7 +10,7 @@ BUILD="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config"
 BPFTOOL="bpftool"
 # Tests and demo: the lab's DNS server, clients and tools.
 LAB="nftables iproute2 nsd dnsutils curl python3 util-linux conntrack
-	iputils-ping socat clang-format sudo python3-yaml git"
+	iputils-ping socat clang-format sudo python3-yaml git iodine dnsperf"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

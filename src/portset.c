@@ -167,6 +167,18 @@ void portsets__free(struct portsets *ps)
 	free(ps);
 }
 
+/* Field by field: a caller's array may hold garbage in the padding byte. */
+static bool specs_equal(const struct port_spec *a, const struct port_spec *b,
+			size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (spec_cmp(&a[i], &b[i]) != 0)
+			return false;
+	return true;
+}
+
 static uint32_t portsets_find(const struct portsets *ps,
 			      const struct port_spec *specs, size_t count,
 			      uint32_t hash)
@@ -178,7 +190,7 @@ static uint32_t portsets_find(const struct portsets *ps,
 		const struct portset *set = &ps->sets[id];
 
 		if (set->hash == hash && set->count == count &&
-		    memcmp(set->specs, specs, count * sizeof(*specs)) == 0)
+		    specs_equal(set->specs, specs, count))
 			return id;
 	}
 	return 0;
