@@ -57,6 +57,8 @@ done
 suite cli tests/cli/run.sh
 suite action tests/action.sh
 suite lab tests/lab/run.sh
+# The lab again with the daemon built under ASan and UBSan.
+suite lab-san env MOAT="$PWD/$OUT/san/moat" LAB_SUITE=lab-san tests/lab/run.sh
 suite style style_check
 
 passed=$(grep -c '^PASS ' "$LOG")

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # run.sh - run every lab test function, each in a lab of its own.
 # Usage: tests/lab/run.sh [NAME-FILTER]
+# MOAT=path runs another build (the sanitizer one); LAB_SUITE names the
+# run in the PASS and FAIL lines (default "lab").
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
@@ -22,29 +24,58 @@ skip_reason() {
 	ip netns del moat-probe-$$
 }
 
+# A sanitizer build writes its reports here rather than to stderr, where
+# a daemon's output is easy to miss: any report fails the test.
+sanitizer_env() {
+	export ASAN_OPTIONS="log_path=$1/asan:detect_leaks=1:quarantine_size_mb=16"
+	export UBSAN_OPTIONS="log_path=$1/ubsan:print_stacktrace=1:halt_on_error=1"
+}
+
+sanitizer_reports() {
+	local f found=1
+	for f in "$1"/*; do
+		[ -f "$f" ] || continue
+		echo "    sanitizer report $(basename "$f"):" >&2
+		head -30 "$f" | sed 's/^/      | /' >&2
+		found=0
+	done
+	return $found
+}
+
 reason=$(skip_reason)
 filter=${1:-}
-trap "lab_down" EXIT
+suite_name=${LAB_SUITE:-lab}
+san_dir=
+trap 'lab_down; [ -n "$san_dir" ] && rm -rf "$san_dir"' EXIT
 for fn in $(declare -F | awk '{ print $3 }' | grep '^test_'); do
 	[ -n "$filter" ] && [[ $fn != *$filter* ]] && continue
 	if [ -n "$reason" ]; then
-		echo "SKIP lab/$fn: $reason"
+		echo "SKIP $suite_name/$fn: $reason"
 		continue
 	fi
 	LAB_ID=$$-$RANDOM
 	RUN_NS=moat-$LAB_ID-run
 	NET_NS=moat-$LAB_ID-net
+	san_dir=$(mktemp -d /tmp/moat-san.XXXXXX)
+	sanitizer_env "$san_dir"
 	if ! lab_up; then
-		echo "FAIL lab/$fn: the lab did not come up"
+		echo "FAIL $suite_name/$fn: the lab did not come up"
 		lab_down
+		rm -rf "$san_dir"
 		continue
 	fi
-	if "$fn"; then
-		echo "PASS lab/$fn"
-	else
-		echo "FAIL lab/$fn"
-		[ -f "$LAB_DIR/moat.out" ] &&
-			sed 's/^/      moat| /' "$LAB_DIR/moat.out" | tail -15 >&2
+	ok=0
+	"$fn" || ok=1
+	if [ $ok = 1 ] && [ -f "$LAB_DIR/moat.out" ]; then
+		sed 's/^/      moat| /' "$LAB_DIR/moat.out" | tail -15 >&2
 	fi
 	lab_down
+	sanitizer_reports "$san_dir" && ok=1
+	rm -rf "$san_dir"
+	san_dir=
+	if [ $ok = 0 ]; then
+		echo "PASS $suite_name/$fn"
+	else
+		echo "FAIL $suite_name/$fn"
+	fi
 done
