@@ -6,6 +6,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
+source "$HERE/harness.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "the demo builds network namespaces: run it as root (sudo make demo)" >&2
@@ -25,6 +26,7 @@ show() {
 trap lab_down EXIT
 step "Building the lab: a runner namespace, and a network with NSD and web servers"
 lab_up || exit 1
+before=$(host_state)
 echo "  runner 192.0.2.2 -> net 192.0.2.1; DNS at 192.0.2.53; hosts in 198.51.100.0/24, 203.0.113.0/24"
 
 step "Starting moat in the runner: allow allowed.lab.test on port 80 only"
@@ -39,6 +41,7 @@ show client curl -s -4 --max-time 2 http://allowed.lab.test/ || status=1
 
 step "An unlisted name is refused"
 show client dig +time=2 +tries=1 blocked.lab.test | grep -E 'status|EDE'
+[ "$(dig_status blocked.lab.test)" = REFUSED ] || status=1
 
 step "A direct address is blocked (it serves HTTP, but no allowed answer named it)"
 if show client curl -s --max-time 1 http://203.0.113.7/; then
@@ -61,6 +64,10 @@ sed 's/^/  /' "$LAB_DIR/audit.log"
 step "The host is as it was: no moat table, no moat filter"
 show in_runner nft list ruleset
 show in_runner tc filter show dev mr0 egress
+if [ "$(host_state)" != "$before" ]; then
+	echo "  but the lab's netfilter, qdiscs or cgroup hooks differ from before"
+	status=1
+fi
 
 if [ $status -eq 0 ]; then
 	step "Demo finished: everything behaved as described"

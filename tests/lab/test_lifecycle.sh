@@ -8,6 +8,9 @@ test_sigterm_restores_host() {
 	expect_match "$(host_state)" "moat_tc_egress" "attached" || return 1
 	expect_match "$(host_state)" "table inet moat" "redirect on" ||
 		return 1
+	# bpftool printing nothing would make the comparison below vacuous.
+	expect_match "$(bpftool cgroup show "$LAB_CGROUP")" "moat_connect4" \
+		"socket hooks on the lab's cgroup" || return 1
 	moat_stop TERM || { echo "    moat exited non-zero" >&2; return 1; }
 	after=$(host_state)
 	expect_eq "$after" "$before" "netfilter and qdiscs as before" ||
