@@ -374,11 +374,6 @@ int moat_tc_egress(struct __sk_buff *skb)
 	return moat_conclude(skb, &pkt, &d);
 }
 
-/*
- * Flows a peer opens: a TCP SYN without ACK, a UDP datagram, an echo
- * request. UDP has no handshake, so replies to this host's own datagrams
- * are recorded too; those flows were allowed on the way out already.
- */
 /* The socket tuple of an inbound packet, for a socket lookup. */
 static __always_inline __u32 moat_sock_tuple(const struct moat_packet *pkt,
 					     struct bpf_sock_tuple *t)
@@ -432,6 +427,11 @@ static __always_inline bool moat_should_record(struct __sk_buff *skb,
 	return record;
 }
 
+/*
+ * Flows a peer opens: a TCP SYN without ACK, a UDP datagram, an echo
+ * request. UDP has no handshake, so replies to this host's own datagrams
+ * are recorded too; those flows were allowed on the way out already.
+ */
 static __always_inline void moat_record_inbound(struct __sk_buff *skb,
 						const struct moat_packet *pkt)
 {
@@ -483,8 +483,8 @@ int moat_tc_ingress(struct __sk_buff *skb)
  * sees packets after the process that made them is out of reach, can say
  * whose they were. They decide nothing (1 lets the call proceed).
  */
-static __always_inline void moat_emit_socket(struct bpf_sock *sk, __u64 cookie,
-					     __u32 uid)
+/* A refused socket or socket option; hooks in the caller's context only. */
+static __always_inline void moat_emit_socket(struct bpf_sock *sk, __u32 reason)
 {
 	struct moat_socket_event *ev;
 
@@ -498,9 +498,10 @@ static __always_inline void moat_emit_socket(struct bpf_sock *sk, __u64 cookie,
 	ev->family = (__u16)sk->family;
 	ev->type = (__u16)sk->type;
 	ev->protocol = sk->protocol;
-	ev->uid = uid;
+	ev->uid = (__u32)bpf_get_current_uid_gid();
+	ev->reason = reason;
 	ev->boot_ns = bpf_ktime_get_boot_ns();
-	moat_owner_of(cookie, &ev->owner);
+	moat_owner_current(&ev->owner);
 	bpf_ringbuf_submit(ev, 0);
 	moat_count(MOAT_STAT_EVENTS_SENT);
 }
@@ -508,22 +509,59 @@ static __always_inline void moat_emit_socket(struct bpf_sock *sk, __u64 cookie,
 SEC("cgroup/sock_create")
 int moat_sock_create(struct bpf_sock *sk)
 {
-	__u64 cookie = bpf_get_socket_cookie(sk);
-	__u32 uid = (__u32)bpf_get_current_uid_gid();
-
-	moat_record_owner(cookie);
+	moat_record_owner(bpf_get_socket_cookie(sk));
 	/*
 	 * A raw IP socket writes whole packets, any source address and
 	 * protocol included; a process that is not root has one only through
 	 * a file capability or an ambient CAP_NET_RAW. It is refused (EPERM)
 	 * and reported. The classifier still sees what root's raw sockets
-	 * send. Packet sockets (AF_PACKET) are not created through this hook:
-	 * they need CAP_NET_RAW in the host's namespace, which is root's.
+	 * send. Packet sockets (AF_PACKET) are not created through this hook
+	 * (it runs for IP sockets only); what they send meets the classifier
+	 * like any frame, unless they skip it, which moat_setsockopt refuses.
 	 */
-	if (sk->type != SOCK_RAW || uid == 0)
+	if (sk->type != SOCK_RAW || (__u32)bpf_get_current_uid_gid() == 0)
 		return 1;
-	moat_emit_socket(sk, cookie, uid);
+	moat_emit_socket(sk, MOAT_SOCKET_RAW);
 	return moat_audit ? 1 : 0;
+}
+
+#define SOL_PACKET 263
+#define PACKET_QDISC_BYPASS 20
+#define SOL_XDP 283
+#define PAGE_SIZE 4096
+
+/*
+ * Two socket options send packets past the classifier: a packet socket
+ * with PACKET_QDISC_BYPASS hands its frames to the driver directly
+ * (dev_direct_xmit skips the egress hook), and so does an AF_XDP socket,
+ * which needs its SOL_XDP options (UMEM, rings) before it can send. Both
+ * take CAP_NET_RAW, so this is about root and capable processes: they are
+ * refused the options, root included, for every process in the cgroup.
+ * Root can still detach moat; this closes the quiet way round it.
+ */
+SEC("cgroup/setsockopt")
+int moat_setsockopt(struct bpf_sockopt *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	__u32 reason = 0;
+
+	if (ctx->level == SOL_PACKET && ctx->optname == PACKET_QDISC_BYPASS)
+		reason = MOAT_SOCKET_QDISC_BYPASS;
+	else if (ctx->level == SOL_XDP)
+		reason = MOAT_SOCKET_XDP;
+	if (reason && sk) {
+		moat_emit_socket(sk, reason);
+		if (!moat_audit)
+			return 0;
+	}
+	/*
+	 * The program sees at most a page of the option; for a longer one,
+	 * kernels before 6.5 fail the call with EFAULT unless optlen is 0,
+	 * which tells the kernel to use the caller's own buffer.
+	 */
+	if (ctx->optlen > PAGE_SIZE)
+		ctx->optlen = 0;
+	return 1;
 }
 
 SEC("cgroup/connect4")
@@ -616,12 +654,6 @@ static __always_inline void moat_emit_step(__u32 root)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/*
- * The runner's worker starts each workflow step as a direct child. That
- * child becomes a step root, tagged with its own pid, and every process
- * forked below it inherits the tag: a background process a step leaves
- * behind stays that step's work. Threads share their process's tag.
- */
 /* A TCP connection a peer opened: its socket's packets are replies. */
 SEC("sockops")
 int moat_sockops(struct bpf_sock_ops *ctx)
@@ -636,6 +668,12 @@ int moat_sockops(struct bpf_sock_ops *ctx)
 	return 1;
 }
 
+/*
+ * The runner's worker starts each workflow step as a direct child. That
+ * child becomes a step root, tagged with its own pid, and every process
+ * forked below it inherits the tag: a background process a step leaves
+ * behind stays that step's work. Threads share their process's tag.
+ */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(moat_fork, struct task_struct *parent, struct task_struct *child)
 {

@@ -152,7 +152,8 @@ struct moat_seen_key {
 	__u16 sport;
 	__u8 proto;
 	__u8 action;
-	__u8 pad[2];
+	__u8 reason; /* malformed and non-IP frames share empty addresses */
+	__u8 pad;
 };
 
 /* The process behind a socket, as the socket hooks saw it. */
@@ -203,15 +204,24 @@ struct moat_step_event {
 	__u64 boot_ns;
 };
 
-/* A socket the creation hook refused: a raw one, from a process not root. */
+/* Why a socket hook refused a socket. Append only; never renumber. */
+enum moat_socket_reason {
+	MOAT_SOCKET_RAW = 1, /* a raw IP socket, to a process not root */
+	MOAT_SOCKET_QDISC_BYPASS = 2, /* a packet socket skipping the qdisc */
+	MOAT_SOCKET_XDP = 3, /* an AF_XDP socket's set-up */
+};
+
+/* A socket, or a socket option, that a socket hook refused. */
 struct moat_socket_event {
 	__u32 kind; /* MOAT_EVENT_SOCKET */
-	__u16 family; /* AF_INET or AF_INET6 */
-	__u16 type; /* SOCK_RAW */
+	__u16 family; /* AF_INET, AF_INET6, AF_PACKET or AF_XDP */
+	__u16 type; /* SOCK_RAW, ... */
 	__u64 boot_ns;
 	__u32 protocol;
 	__u32 uid;
 	struct moat_owner owner;
+	__u32 reason; /* enum moat_socket_reason */
+	__u32 pad;
 };
 
 /* Per-CPU counters; the stats event at shutdown sums them. */
@@ -250,7 +260,7 @@ _Static_assert(sizeof(struct moat_endpoint_key) == 20, "endpoint layout");
 _Static_assert(sizeof(struct moat_config) == 8, "moat_config layout");
 _Static_assert(sizeof(struct moat_event) == 96, "moat_event layout");
 _Static_assert(sizeof(struct moat_step_event) == 16, "step event layout");
-_Static_assert(sizeof(struct moat_socket_event) == 48, "socket event layout");
+_Static_assert(sizeof(struct moat_socket_event) == 56, "socket event layout");
 _Static_assert(sizeof(struct moat_frag_verdict) == 8, "frag verdict layout");
 
 #endif /* MOAT_H */

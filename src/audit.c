@@ -14,6 +14,7 @@
 #include "dns.h"
 #include "json.h"
 #include "log.h"
+#include "moat.h"
 
 struct audit {
 	int fd; /* -1: count only */
@@ -217,22 +218,27 @@ int audit__connect(struct audit *a, const struct audit_connect *ev)
 
 	begin_event(a, ev->realtime_ns, "connect", ev->action);
 	json_w_string(&a->w, "dst_ip",
-		      addr_format(ev->daddr, dst, sizeof(dst)));
+		      ev->daddr ? addr_format(ev->daddr, dst, sizeof(dst)) :
+				  NULL);
 	if (ev->icmp_type >= 0) {
 		json_w_null(&a->w, "dst_port");
 		json_w_int(&a->w, "icmp_type", ev->icmp_type);
 		json_w_int(&a->w, "icmp_code", ev->icmp_code);
-	} else {
+	} else if (ev->ports) {
 		json_w_uint(&a->w, "dst_port", ev->dport);
+	} else {
+		json_w_null(&a->w, "dst_port");
 	}
 	json_w_string(&a->w, "proto",
-		      proto_name(ev->proto, proto, sizeof(proto)));
+		      ev->daddr ? proto_name(ev->proto, proto, sizeof(proto)) :
+				  NULL);
 	json_w_string(&a->w, "host", ev->host);
 	json_w_string(&a->w, "rule", ev->rule);
 	json_w_string(&a->w, "reason", ev->reason);
 	json_w_string(&a->w, "src_ip",
-		      addr_format(ev->saddr, src, sizeof(src)));
-	if (ev->icmp_type < 0)
+		      ev->saddr ? addr_format(ev->saddr, src, sizeof(src)) :
+				  NULL);
+	if (ev->ports)
 		json_w_uint(&a->w, "src_port", ev->sport);
 	json_w_uint(&a->w, "cookie", ev->cookie);
 	write_who(a, ev->who);
@@ -248,15 +254,58 @@ int audit__step(struct audit *a, int number, const char *name,
 	return end_event(a);
 }
 
+const char *audit_socket_reason(unsigned int reason)
+{
+	switch (reason) {
+	case MOAT_SOCKET_RAW:
+		return "raw_socket";
+	case MOAT_SOCKET_QDISC_BYPASS:
+		return "qdisc_bypass";
+	case MOAT_SOCKET_XDP:
+		return "xdp_socket";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *family_name(unsigned int family)
+{
+	switch (family) {
+	case AF_INET:
+		return "ipv4";
+	case AF_INET6:
+		return "ipv6";
+	case AF_PACKET:
+		return "packet";
+	case AF_XDP:
+		return "xdp";
+	default:
+		return "other";
+	}
+}
+
+static const char *socket_type_name(unsigned int type)
+{
+	switch (type) {
+	case SOCK_RAW:
+		return "raw";
+	case SOCK_DGRAM:
+		return "dgram";
+	case SOCK_STREAM:
+		return "stream";
+	default:
+		return "other";
+	}
+}
+
 int audit__socket(struct audit *a, const struct audit_socket *ev)
 {
 	begin_event(a, ev->realtime_ns, "socket", ev->action);
-	json_w_string(&a->w, "family",
-		      ev->family == AF_INET6 ? "ipv6" : "ipv4");
-	json_w_string(&a->w, "type", ev->type == SOCK_RAW ? "raw" : "other");
+	json_w_string(&a->w, "family", family_name(ev->family));
+	json_w_string(&a->w, "type", socket_type_name(ev->type));
 	json_w_uint(&a->w, "protocol", ev->protocol);
 	json_w_uint(&a->w, "uid", ev->uid);
-	json_w_string(&a->w, "reason", "raw_socket");
+	json_w_string(&a->w, "reason", audit_socket_reason(ev->reason));
 	write_who(a, ev->who);
 	return end_event(a);
 }

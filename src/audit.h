@@ -50,10 +50,11 @@ struct audit_dns {
 struct audit_connect {
 	uint64_t realtime_ns; /* when the packet was seen */
 	const char *action;
-	const uint8_t *daddr;
+	const uint8_t *daddr; /* NULL: no IP header could be read */
 	const uint8_t *saddr;
 	uint16_t dport;
 	uint16_t sport;
+	bool ports; /* dport and sport were read (TCP or UDP, whole) */
 	uint8_t proto;
 	int icmp_type; /* -1 unless ICMP */
 	int icmp_code;
@@ -68,10 +69,11 @@ struct audit_connect {
 struct audit_socket {
 	uint64_t realtime_ns;
 	const char *action;
-	unsigned int family; /* AF_INET, AF_INET6 */
-	unsigned int type; /* SOCK_RAW */
+	unsigned int family; /* AF_INET, AF_INET6, AF_PACKET, AF_XDP */
+	unsigned int type; /* SOCK_RAW, ... */
 	unsigned int protocol;
 	unsigned int uid;
+	unsigned int reason; /* enum moat_socket_reason */
 	const struct who *who;
 };
 
@@ -96,6 +98,8 @@ int audit__connect(struct audit *audit, const struct audit_connect *ev);
 int audit__step(struct audit *audit, int number, const char *name,
 		uint64_t started_ns);
 int audit__socket(struct audit *audit, const struct audit_socket *ev);
+/* "raw_socket", "qdisc_bypass" or "xdp_socket": the socket event's reason. */
+const char *audit_socket_reason(unsigned int reason);
 /* An attempt on moat itself that it refused ("stop_refused", ...). */
 int audit__tamper(struct audit *audit, const char *what, const char *detail,
 		  const struct who *who);

@@ -107,30 +107,50 @@ static uint64_t clock_ns(clockid_t clock)
 
 static void log_blocked(const struct audit_connect *ac)
 {
-	char dst[ADDR_TEXT_MAX], proto[8];
+	char dst[ADDR_TEXT_MAX], proto[8], port[16] = "";
 
-	pr_info("%s %s %s port %u%s%s (%s)", ac->action,
+	if (!ac->daddr) {
+		pr_info("%s a frame with no IP header to read (%s)", ac->action,
+			ac->reason);
+		return;
+	}
+	if (ac->ports)
+		snprintf(port, sizeof(port), " port %u", ac->dport);
+	pr_info("%s %s %s%s%s%s (%s)", ac->action,
 		proto_name(ac->proto, proto, sizeof(proto)),
-		addr_format(ac->daddr, dst, sizeof(dst)), ac->dport,
+		addr_format(ac->daddr, dst, sizeof(dst)), port,
 		ac->host ? " host " : "", ac->host ? ac->host : "", ac->reason);
+}
+
+/* An all-zero address: the classifier could not read the IP header. */
+static bool addr_unset(const uint8_t *addr)
+{
+	static const uint8_t zero[ADDR_LEN];
+
+	return memcmp(addr, zero, ADDR_LEN) == 0;
 }
 
 static void on_packet(struct daemon *d, const struct moat_event *ev)
 {
 	bool icmp = ev->proto == IPPROTO_ICMP || ev->proto == IPPROTO_ICMPV6;
 	bool owned = ev->flags & MOAT_EVENT_F_OWNER;
+	bool has_ip = !addr_unset(ev->daddr);
 	struct who who;
 	struct audit_connect ac = {
 		.realtime_ns = ev->boot_ns + d->boot_to_real_ns,
 		.action = action_name(ev->action),
-		.daddr = ev->daddr,
-		.saddr = ev->saddr,
+		.daddr = has_ip ? ev->daddr : NULL,
+		.saddr = has_ip ? ev->saddr : NULL,
 		.dport = ev->dport,
 		.sport = ev->sport,
+		.ports = (ev->proto == IPPROTO_TCP ||
+			  ev->proto == IPPROTO_UDP) &&
+			 !(ev->flags & MOAT_EVENT_F_FRAGMENT) &&
+			 ev->reason != MOAT_REASON_MALFORMED,
 		.proto = ev->proto,
 		.icmp_type = icmp ? ev->dport >> 8 : -1,
 		.icmp_code = icmp ? ev->dport & 0xff : -1,
-		.host = allowlist__host_of(&d->al, ev->daddr),
+		.host = has_ip ? allowlist__host_of(&d->al, ev->daddr) : NULL,
 		.rule = policy__rule_text(&d->o->policy, ev->rule),
 		.reason = reason_name(ev->reason),
 		.cookie = ev->cookie,
@@ -155,13 +175,14 @@ static void on_socket(struct daemon *d, const struct moat_socket_event *ev)
 		.type = ev->type,
 		.protocol = ev->protocol,
 		.uid = ev->uid,
+		.reason = ev->reason,
 		.who = &who,
 	};
 
 	steps__who(&d->steps, &ev->owner, 1, &who);
 	audit__socket(d->audit, &as);
-	pr_info("%s a raw socket for uid %u (%s, pid %d)", as.action, ev->uid,
-		who.comm, who.pid);
+	pr_info("%s %s for uid %u (%s, pid %d)", as.action,
+		audit_socket_reason(ev->reason), ev->uid, who.comm, who.pid);
 }
 
 static int on_datapath_event(void *ctx, const void *data, size_t len)
@@ -707,6 +728,7 @@ static void write_stats(struct daemon *d)
 		{ "dns_would_block", ps.would_block },
 		{ "dns_rebinding_refused", ps.rebinding },
 		{ "dns_malformed", ps.malformed },
+		{ "dns_unsupported", ps.unsupported },
 		{ "dns_upstream_failures", ps.upstream_failures },
 		{ "dns_mismatched_replies", ps.mismatched_replies },
 		{ "dns_overload", ps.overload },

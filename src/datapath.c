@@ -36,6 +36,21 @@ struct datapath {
 	uint32_t portsets_written; /* ids below this are in the map */
 };
 
+/*
+ * The socket-option hook names the process it refuses, with helpers that
+ * older kernels do not give socket-option programs. Where they are
+ * missing the hook is left out (a packet socket with PACKET_QDISC_BYPASS
+ * can then send past the classifier), rather than moat failing to load.
+ */
+static bool sockopt_hook_supported(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCKOPT,
+				       BPF_FUNC_get_current_pid_tgid,
+				       NULL) > 0 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCKOPT,
+				       BPF_FUNC_get_current_comm, NULL) > 0;
+}
+
 int datapath__open(struct datapath **out, const struct datapath_opts *opts)
 {
 	struct datapath *dp;
@@ -55,6 +70,11 @@ int datapath__open(struct datapath **out, const struct datapath_opts *opts)
 	}
 	dp->skel->rodata->moat_audit = opts->audit;
 	dp->skel->rodata->moat_has_l2 = opts->has_l2;
+	if (!sockopt_hook_supported()) {
+		pr_warn("this kernel's socket-option hooks cannot name a process: packet sockets that bypass the qdisc are not refused");
+		bpf_program__set_autoload(dp->skel->progs.moat_setsockopt,
+					  false);
+	}
 	if (opts->max_learned) {
 		err = bpf_map__set_max_entries(dp->skel->maps.moat_learned,
 					       opts->max_learned);
@@ -347,6 +367,7 @@ int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork)
 		dp->skel->progs.moat_sendmsg6,
 		dp->skel->progs.moat_dns_egress,
 		dp->skel->progs.moat_sockops,
+		dp->skel->progs.moat_setsockopt,
 	};
 	size_t i;
 	int fd, err = 0;
@@ -367,7 +388,8 @@ int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork)
 		return err;
 	}
 	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]) && !err; i++)
-		err = attach_link(dp, hooks[i], fd);
+		if (bpf_program__autoload(hooks[i]))
+			err = attach_link(dp, hooks[i], fd);
 	close(fd);
 	return err;
 }

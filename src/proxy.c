@@ -646,8 +646,13 @@ static void forward(struct proxy *px, const struct client *c,
 
 	if (px->npending >= PROXY_PENDING_MAX ||
 	    !(q = query_new(px, c, msg, len))) {
+		/* Not forwarded, but not unrecorded: every query is logged. */
 		px->stats.overload++;
 		reply_code(px, c, msg, len, DNS_RCODE_SERVFAIL, 0, NULL);
+		audit_query(px, c, s, dq,
+			    ad->would_block ? AUDIT_WOULD_BLOCK : AUDIT_ALLOWED,
+			    &ad->verdict, ad->via, DNS_RCODE_SERVFAIL, NULL,
+			    "overload");
 		client_done(px, c);
 		return;
 	}
@@ -698,6 +703,8 @@ static bool reject_malformed(struct proxy *px, const struct client *c,
 		return true;
 	}
 	if (DNS_OPCODE(hdr.flags) != 0) {
+		/* NOTIFY, UPDATE and the rest carry data moat does not forward. */
+		px->stats.unsupported++;
 		reply_code(px, c, msg, len, DNS_RCODE_NOTIMP, 0, NULL);
 		return true;
 	}

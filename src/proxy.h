@@ -34,6 +34,7 @@ struct proxy_stats {
 	uint64_t refused; /* enforce mode */
 	uint64_t would_block; /* audit mode */
 	uint64_t malformed; /* queries answered FORMERR or dropped */
+	uint64_t unsupported; /* other opcodes, answered NOTIMP */
 	uint64_t upstream_failures; /* answered SERVFAIL */
 	uint64_t mismatched_replies; /* wrong id or question: ignored */
 	uint64_t truncated_retries; /* retried over TCP */

@@ -349,14 +349,25 @@ static int add_connect(struct summary *s, const struct json_value *ev)
 	return add_row(s, ev, dest, port, proto, st);
 }
 
-/* A raw socket refused at creation: a blocked attempt with no address. */
-static int add_socket(struct summary *s, const struct json_value *ev)
+/* What a refused socket was, for the destination column. */
+static const char *socket_dest(const struct json_value *ev)
 {
 	const char *family = get_str(ev, "family");
+	const char *reason = get_str(ev, "reason");
+
+	if (reason && !strcmp(reason, "qdisc_bypass"))
+		return "packet socket bypassing the qdisc";
+	if (reason && !strcmp(reason, "xdp_socket"))
+		return "AF_XDP socket";
+	return family && !strcmp(family, "ipv6") ? "raw IPv6 socket" :
+						   "raw IPv4 socket";
+}
+
+/* A socket a hook refused: a blocked attempt with no address. */
+static int add_socket(struct summary *s, const struct json_value *ev)
+{
 	enum status st = parse_status(get_str(ev, "action"));
-	const char *dest = family && !strcmp(family, "ipv6") ?
-				   "raw IPv6 socket" :
-				   "raw IPv4 socket";
+	const char *dest = socket_dest(ev);
 
 	if (st == STATUS_ALLOWED)
 		return 0;

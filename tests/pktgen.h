@@ -31,6 +31,8 @@ struct pkt_desc {
 	enum pkt_frag frag;
 	uint32_t frag_id;
 	size_t truncate; /* cut the packet to this many bytes */
+	bool bogus_len; /* write len as the IP length field, not the real one */
+	uint16_t len;
 	/* ICMP errors: the packet the error is about, as quoted in it. */
 	const char *q_saddr;
 	const char *q_daddr;
@@ -214,17 +216,38 @@ static inline void pkt_l4(struct pkt *p, const struct pkt_desc *d)
 	pkt_put(p, "payload", 7);
 }
 
+/* IPv4's total length, or IPv6's payload length, once the rest is built. */
+static inline void pkt_set_ip_len(struct pkt *p, const struct pkt_desc *d,
+				  size_t l3)
+{
+	size_t off = l3 + 2, len = p->len - l3;
+
+	if (d->family == 6) {
+		off = l3 + 4;
+		len -= 40;
+	}
+	if (d->bogus_len)
+		len = d->len;
+	p->b[off] = (uint8_t)(len >> 8);
+	p->b[off + 1] = (uint8_t)len;
+}
+
 static inline void pkt_build(const struct pkt_desc *d, struct pkt *p)
 {
+	size_t l3;
+
 	p->len = 0;
 	if (!d->no_l2)
 		pkt_l2(p, d);
+	l3 = p->len;
 	if (d->family == 4)
 		pkt_ipv4(p, d);
 	else if (d->family == 6)
 		pkt_ipv6(p, d);
-	if (d->family)
+	if (d->family) {
 		pkt_l4(p, d);
+		pkt_set_ip_len(p, d, l3);
+	}
 	if (d->truncate && d->truncate < p->len)
 		p->len = d->truncate;
 }

@@ -116,6 +116,7 @@ static __always_inline void moat_emit(struct __sk_buff *skb,
 	key.sport = pkt->sport;
 	key.proto = pkt->proto;
 	key.action = d->action;
+	key.reason = d->reason;
 	if (moat_seen_recently(&key, now))
 		return;
 

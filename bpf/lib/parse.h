@@ -56,6 +56,7 @@ struct moat_packet {
 	__u8 frag; /* enum moat_frag */
 	__u8 routing_left; /* IPv6 routing header segments left */
 	__u32 frag_id;
+	__u32 end; /* offset where the IP header says the datagram ends */
 	/* ICMP errors: the packet they are about, as quoted in them. */
 	__u8 quoted; /* the fields below are set */
 	__u8 q_proto;
@@ -124,6 +125,24 @@ static __always_inline int moat_parse_l3_only(struct __sk_buff *skb,
 	return MOAT_PARSE_OK;
 }
 
+/*
+ * Where the IP header says the datagram ends. What lies past it is
+ * padding to the receiver, so the transport header must end before it;
+ * and a datagram longer than the packet is one no receiver accepts. BIG
+ * TCP (GSO packets over 64 KiB) writes a length of 0, since the field
+ * cannot hold theirs: then the packet's own length stands.
+ */
+static __always_inline int moat_set_end(struct __sk_buff *skb, __u32 start,
+					__u32 len, struct moat_packet *pkt)
+{
+	if (len == 0 && skb->len - start > 0xffff)
+		len = skb->len - start;
+	pkt->end = start + len;
+	if (pkt->end > skb->len)
+		return MOAT_PARSE_MALFORMED;
+	return MOAT_PARSE_OK;
+}
+
 static __always_inline int moat_parse_ipv4(struct __sk_buff *skb, __u32 *off,
 					   struct moat_packet *pkt)
 {
@@ -132,14 +151,21 @@ static __always_inline int moat_parse_ipv4(struct __sk_buff *skb, __u32 *off,
 
 	if (bpf_skb_load_bytes(skb, *off, &ip, sizeof(ip)))
 		return MOAT_PARSE_MALFORMED;
-	if (ip.version != 4 || ip.ihl < 5)
+	if (ip.version != 4)
 		return MOAT_PARSE_MALFORMED;
 
+	/* The addresses first: a malformed packet's event still names them. */
 	pkt->family = 4;
 	pkt->proto = ip.protocol;
 	pkt->hop_limit = ip.ttl;
 	moat_map_v4(pkt->daddr, ip.daddr);
 	moat_map_v4(pkt->saddr, ip.saddr);
+	if (ip.ihl < 5)
+		return MOAT_PARSE_MALFORMED;
+	if (moat_set_end(skb, *off, bpf_ntohs(ip.tot_len), pkt))
+		return MOAT_PARSE_MALFORMED;
+	if (*off + ip.ihl * 4 > pkt->end)
+		return MOAT_PARSE_MALFORMED; /* the header outruns its datagram */
 
 	frag_off = bpf_ntohs(ip.frag_off);
 	if (frag_off & IP_OFFSET)
@@ -209,6 +235,9 @@ static __always_inline int moat_parse_ipv6(struct __sk_buff *skb, __u32 *off,
 	pkt->hop_limit = ip6.hop_limit;
 	__builtin_memcpy(pkt->daddr, &ip6.daddr, MOAT_ADDR_LEN);
 	__builtin_memcpy(pkt->saddr, &ip6.saddr, MOAT_ADDR_LEN);
+	if (moat_set_end(skb, *off, sizeof(ip6) + bpf_ntohs(ip6.payload_len),
+			 pkt))
+		return MOAT_PARSE_MALFORMED;
 	*off += sizeof(ip6);
 
 	for (i = 0; i < MOAT_EXTHDR_MAX; i++) {
@@ -225,11 +254,6 @@ static __always_inline int moat_parse_ipv6(struct __sk_buff *skb, __u32 *off,
 	return MOAT_PARSE_MALFORMED; /* a chain longer than any stack sends */
 }
 
-/*
- * A first fragment must carry the whole transport header: a TCP header
- * split across fragments would let its ports hide in a later fragment
- * (the tiny-fragment attack of RFC 1858).
- */
 static __always_inline bool moat_icmp_is_error(const struct moat_packet *pkt)
 {
 	if (pkt->proto == IPPROTO_ICMP)
@@ -275,6 +299,22 @@ static __always_inline void moat_parse_quote(struct __sk_buff *skb, __u32 off,
 	pkt->quoted = 1;
 }
 
+/* Read a transport header that must lie whole inside the datagram. */
+static __always_inline int moat_load_l4(struct __sk_buff *skb, __u32 off,
+					const struct moat_packet *pkt, void *to,
+					__u32 len)
+{
+	if (off + len > pkt->end)
+		return -1;
+	return bpf_skb_load_bytes(skb, off, to, len);
+}
+
+/*
+ * A first fragment must carry the whole transport header: a TCP header
+ * split across fragments would let its ports hide in a later fragment
+ * (the tiny-fragment attack of RFC 1858). A header that cannot be read
+ * whole is malformed.
+ */
 static __always_inline int moat_parse_l4(struct __sk_buff *skb, __u32 off,
 					 struct moat_packet *pkt)
 {
@@ -287,7 +327,7 @@ static __always_inline int moat_parse_l4(struct __sk_buff *skb, __u32 off,
 
 	switch (pkt->proto) {
 	case IPPROTO_TCP:
-		if (bpf_skb_load_bytes(skb, off, &tcp, sizeof(tcp)))
+		if (moat_load_l4(skb, off, pkt, &tcp, sizeof(tcp)))
 			return MOAT_PARSE_MALFORMED;
 		if (tcp.doff < 5)
 			return MOAT_PARSE_MALFORMED;
@@ -296,14 +336,14 @@ static __always_inline int moat_parse_l4(struct __sk_buff *skb, __u32 off,
 		pkt->tcp_flags = ((__u8 *)&tcp)[13];
 		break;
 	case IPPROTO_UDP:
-		if (bpf_skb_load_bytes(skb, off, &udp, sizeof(udp)))
+		if (moat_load_l4(skb, off, pkt, &udp, sizeof(udp)))
 			return MOAT_PARSE_MALFORMED;
 		pkt->sport = bpf_ntohs(udp.source);
 		pkt->dport = bpf_ntohs(udp.dest);
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		if (bpf_skb_load_bytes(skb, off, icmp, sizeof(icmp)))
+		if (moat_load_l4(skb, off, pkt, icmp, sizeof(icmp)))
 			return MOAT_PARSE_MALFORMED;
 		pkt->icmp_type = icmp[0];
 		pkt->icmp_code = icmp[1];
