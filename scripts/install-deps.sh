@@ -9,8 +9,12 @@ set -eu
 BUILD="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config"
 BPFTOOL="bpftool"
 # Tests and demo: the lab's DNS server, clients and tools.
+# The battery adds a DoT/DoH resolver (unbound, with openssl for its
+# certificate), a DNS tunnel (iodine), load (dnsperf) and file
+# capabilities (setcap).
 LAB="nftables iproute2 nsd dnsutils curl python3 util-linux conntrack
-	iputils-ping socat clang-format sudo python3-yaml git iodine dnsperf"
+	iputils-ping socat clang-format sudo python3-yaml git iodine dnsperf
+	unbound openssl libcap2-bin"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -2,6 +2,12 @@
 # harness.sh - assertions for lab tests; a failed one prints why and
 # returns 1, so a test reads `expect ... || return 1`.
 
+# A test that cannot run here says why: `lab_skip "reason"; return $?`.
+lab_skip() {
+	echo "$1" >"$LAB_DIR/skip"
+	return 77
+}
+
 expect() {
 	local what=$1
 	shift

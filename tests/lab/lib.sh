@@ -118,9 +118,40 @@ edge.cdn IN CNAME origin.cdn
 origin.cdn IN A 198.51.100.11
 direct	IN A 203.0.113.7
 short	1 IN A 198.51.100.12
+rebind	IN A 127.0.0.1
+meta	IN A 169.254.169.254
+rebind6	IN AAAA ::1
 EOF
 	for i in {100..139}; do
 		echo "big	IN A 198.51.100.$i"
+	done
+}
+
+# Reverse zones for the lab's hosts: 198.51.100.0/24, 203.0.113.0/24 and
+# 2001:db8:1::/64.
+LAB_REV6=0.0.0.0.0.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa
+
+lab_reverse_zone() {
+	printf '$ORIGIN %s.\n$TTL 60\n' "$1"
+	echo "@	IN SOA ns.lab.test. hostmaster.lab.test. 1 3600 600 86400 60"
+	echo "@	IN NS ns.lab.test."
+	case $1 in
+	100.51.198.in-addr.arpa)
+		echo "10 IN PTR allowed.lab.test."
+		echo "20 IN PTR blocked.lab.test." ;;
+	113.0.203.in-addr.arpa)
+		echo "7 IN PTR direct.lab.test." ;;
+	"$LAB_REV6")
+		echo "0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN PTR allowed.lab.test."
+		echo "0.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN PTR blocked.lab.test." ;;
+	esac
+}
+
+lab_reverse_zones() {
+	local z
+	for z in 100.51.198.in-addr.arpa 113.0.203.in-addr.arpa "$LAB_REV6"; do
+		lab_reverse_zone "$z" >"$LAB_DIR/nsd/$z.zone"
+		printf 'zone:\n\tname: %s\n\tzonefile: %s.zone\n' "$z" "$z"
 	done
 }
 
@@ -131,6 +162,7 @@ lab_dns() {
 server:
 	ip-address: 192.0.2.53
 	ip-address: 2001:db8::53
+	ip-address: 203.0.113.53@5353
 	port: 53
 	username: ""
 	chroot: ""
@@ -148,6 +180,7 @@ zone:
 	name: lab.test
 	zonefile: lab.test.zone
 EOF
+	lab_reverse_zones >>"$LAB_DIR/nsd/nsd.conf"
 	# Simple commands, not functions: $! is then the server itself.
 	nsenter --net=/run/netns/"$NET_NS" nsd -d -c "$LAB_DIR/nsd/nsd.conf" \
 		>"$LAB_DIR/nsd/stdout" 2>&1 &
@@ -211,6 +244,23 @@ moat_lab_args() {
 moat_start() {
 	moat_launch nsenter --net=/run/netns/"$RUN_NS" "$MOAT" start \
 		$(moat_lab_args) --upstream 192.0.2.53 "$@"
+}
+
+# The misbehaving upstream of fakedns.py, on 192.0.2.54; it forges from
+# 192.0.2.55.
+fake_upstream_up() {
+	in_net ip addr add 192.0.2.54/32 dev lo
+	in_net ip addr add 192.0.2.55/32 dev lo
+	nsenter --net=/run/netns/"$NET_NS" python3 "$LAB_SRC/fakedns.py" \
+		192.0.2.54 192.0.2.55 >"$LAB_DIR/fakedns.out" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_for 50 grep -q ready "$LAB_DIR/fakedns.out"
+}
+
+# moat with only the fake upstream, and further options.
+moat_start_fake() {
+	moat_launch nsenter --net=/run/netns/"$RUN_NS" "$MOAT" start \
+		$(moat_lab_args) --upstream 192.0.2.54 "$@"
 }
 
 # Stop moat with a signal and wait for it; returns its exit status.

@@ -65,15 +65,19 @@ for fn in $(declare -F | awk '{ print $3 }' | grep '^test_'); do
 		continue
 	fi
 	ok=0
-	"$fn" || ok=1
-	if [ $ok = 1 ] && [ -f "$LAB_DIR/moat.out" ]; then
+	"$fn" || ok=$?
+	skip=
+	[ $ok = 77 ] && [ -f "$LAB_DIR/skip" ] && skip=$(cat "$LAB_DIR/skip")
+	if [ $ok != 0 ] && [ -z "$skip" ] && [ -f "$LAB_DIR/moat.out" ]; then
 		sed 's/^/      moat| /' "$LAB_DIR/moat.out" | tail -15 >&2
 	fi
 	lab_down
-	sanitizer_reports "$san_dir" && ok=1
+	sanitizer_reports "$san_dir" && ok=1 skip=
 	rm -rf "$san_dir"
 	san_dir=
-	if [ $ok = 0 ]; then
+	if [ -n "$skip" ]; then
+		echo "SKIP $suite_name/$fn: $skip"
+	elif [ $ok = 0 ]; then
 		echo "PASS $suite_name/$fn"
 	else
 		echo "FAIL $suite_name/$fn"
