@@ -606,6 +606,23 @@ static __always_inline bool moat_is_loopback(const __u8 *addr, __u8 family)
 }
 
 /*
+ * Packet sockets are not IP sockets: no cgroup hook sees them made or
+ * used, so their frames would meet the classifier with no owner. Their
+ * sends pass through packet_sendmsg in the sender's context, where the
+ * sender is recorded like a connect's. (Frames from a process outside
+ * the --cgroup subtree are recorded too: this hook is not a cgroup's.)
+ */
+SEC("fentry/packet_sendmsg")
+int BPF_PROG(moat_packet_sendmsg, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (sk)
+		moat_record_owner(bpf_get_socket_cookie(sk));
+	return 0;
+}
+
+/*
  * DNS queries reach the proxy through NAT, which hides the client's socket
  * from it but not the socket's address and port. This hook runs after NAT
  * (ip_finish_output), on packets that carry their socket: it records the

@@ -37,6 +37,38 @@ struct datapath {
 };
 
 /*
+ * Can a tracing program attach at the entry of a kernel function? Not
+ * where the function is in a module (packet sockets may be), nor where
+ * the kernel refuses tracing programs (some sandboxes do, with EPERM).
+ * Loading and attaching a program that does nothing tells.
+ */
+static bool fentry_supported(const char *func)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_FENTRY);
+	int id, prog_fd, link_fd;
+
+	id = libbpf_find_vmlinux_btf_id(func, BPF_TRACE_FENTRY);
+	if (id < 0)
+		return false;
+	opts.attach_btf_id = (__u32)id;
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "moat_probe", "GPL",
+				insns, 2, &opts);
+	if (prog_fd < 0)
+		return false;
+	link_fd = bpf_link_create(prog_fd, 0, BPF_TRACE_FENTRY, NULL);
+	close(prog_fd);
+	if (link_fd < 0)
+		return false;
+	close(link_fd);
+	return true;
+}
+
+/*
  * The socket-option hook names the process it refuses, with helpers that
  * older kernels do not give socket-option programs. Where they are
  * missing the hook is left out (a packet socket with PACKET_QDISC_BYPASS
@@ -49,6 +81,20 @@ static bool sockopt_hook_supported(void)
 				       NULL) > 0 &&
 	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCKOPT,
 				       BPF_FUNC_get_current_comm, NULL) > 0;
+}
+
+/* Programs some kernels cannot load: without them moat does less, and says. */
+static void leave_out_unsupported(struct moat_bpf *skel)
+{
+	if (!fentry_supported("packet_sendmsg")) {
+		pr_warn("this kernel does not let moat trace packet_sendmsg: frames from packet sockets are filtered but not attributed to a process");
+		bpf_program__set_autoload(skel->progs.moat_packet_sendmsg,
+					  false);
+	}
+	if (!sockopt_hook_supported()) {
+		pr_warn("this kernel's socket-option hooks cannot name a process: packet sockets that bypass the qdisc are not refused");
+		bpf_program__set_autoload(skel->progs.moat_setsockopt, false);
+	}
 }
 
 int datapath__open(struct datapath **out, const struct datapath_opts *opts)
@@ -70,11 +116,7 @@ int datapath__open(struct datapath **out, const struct datapath_opts *opts)
 	}
 	dp->skel->rodata->moat_audit = opts->audit;
 	dp->skel->rodata->moat_has_l2 = opts->has_l2;
-	if (!sockopt_hook_supported()) {
-		pr_warn("this kernel's socket-option hooks cannot name a process: packet sockets that bypass the qdisc are not refused");
-		bpf_program__set_autoload(dp->skel->progs.moat_setsockopt,
-					  false);
-	}
+	leave_out_unsupported(dp->skel);
 	if (opts->max_learned) {
 		err = bpf_map__set_max_entries(dp->skel->maps.moat_learned,
 					       opts->max_learned);
@@ -375,6 +417,8 @@ int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork)
 	/* The fork hook first: children of processes tagged later inherit. */
 	if (fork)
 		err = attach_link(dp, dp->skel->progs.moat_fork, -1);
+	if (!err && bpf_program__autoload(dp->skel->progs.moat_packet_sendmsg))
+		err = attach_link(dp, dp->skel->progs.moat_packet_sendmsg, -1);
 	if (err)
 		return err;
 
