@@ -481,8 +481,10 @@ int moat_tc_ingress(struct __sk_buff *skb)
 /*
  * Socket hooks: note who owns each socket, so that the classifier, which
  * sees packets after the process that made them is out of reach, can say
- * whose they were. They decide nothing (1 lets the call proceed).
+ * whose they were. They let every call proceed (return 1) but those that
+ * would get a packet past the classifier, below.
  */
+
 /* A refused socket or socket option; hooks in the caller's context only. */
 static __always_inline void moat_emit_socket(struct bpf_sock *sk, __u32 reason)
 {

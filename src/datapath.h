@@ -38,11 +38,11 @@ int datapath__load_policy(struct datapath *dp, const struct policy *p);
 int datapath__sync_portsets(struct datapath *dp, const struct portsets *ps);
 
 /* Allow or refuse an exact address; -ENOSPC when the map is full. */
-/* Forget a learned address: the CIDR rules alone decide for it again. */
-int datapath__del_learned(struct datapath *dp, const uint8_t *addr);
-
 int datapath__put_learned(struct datapath *dp, const uint8_t *addr,
 			  const struct moat_entry *entry);
+
+/* Forget a learned address: the CIDR rules alone decide for it again. */
+int datapath__del_learned(struct datapath *dp, const uint8_t *addr);
 
 /* Let replies on a flow a remote peer opened pass (see moat.bpf.c). */
 int datapath__put_inbound(struct datapath *dp, const struct moat_flow_key *key);

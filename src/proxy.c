@@ -353,10 +353,6 @@ static void learn_answer(struct query *q, const struct dns_answer *ans)
 }
 
 /*
- * The addresses are in the kernel's maps before the answer leaves: a
- * client that connects the moment it reads the answer is never dropped.
- */
-/*
  * The rules for the names the answer's CNAME chain passes through: a deny
  * rule for one of them holds although the name asked for is allowed.
  * Returns true when one of them is denied whole; port-scoped denies join
@@ -420,6 +416,10 @@ static bool rebinds(struct query *q, const struct dns_answer *ans)
 	return false;
 }
 
+/*
+ * The addresses are in the kernel's maps before the answer leaves: a
+ * client that connects the moment it reads the answer is never dropped.
+ */
 static void query_answer(struct query *q, uint8_t *msg, size_t len,
 			 const struct dns_question *rq)
 {
