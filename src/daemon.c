@@ -432,6 +432,8 @@ static int install_redirect(struct daemon *d)
 			    &cfg.have_v6);
 	cfg.egress = d->nif.name;
 	cfg.forwarded_port = proxy__forwarded_port(d->px);
+	cfg.upstreams = d->o->policy.upstreams;
+	cfg.nupstreams = d->o->policy.nupstreams;
 	err = netfilter__install(&cfg, err_text, sizeof(err_text));
 	if (err) {
 		pr_err("DNS redirect: %s", err_text);

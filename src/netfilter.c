@@ -44,6 +44,62 @@ static int output_chain(const struct redirect_config *cfg, char *buf,
 }
 
 /*
+ * The proxy's upstream flows get a conntrack zone of their own. Without
+ * one, a UDP flow's entry outlives its socket (30 seconds or more), and a
+ * client whose new socket happens to get the same source port for the
+ * same resolver matches that entry: its query leaves with the proxy's
+ * null NAT binding, unredirected, and the classifier drops it. The other
+ * way round, an upstream query reusing a client flow's port would be
+ * redirected back to the proxy. Zones are set before conntrack looks (raw
+ * priority): by the socket mark on the way out, and by the resolver's
+ * address and port for its replies, which come in through prerouting or,
+ * from a resolver on this host, through output.
+ */
+static int zone_rules(const struct redirect_config *cfg, char *buf, size_t len)
+{
+	char addr[ADDR_TEXT_MAX];
+	size_t i;
+	int n = 0, m;
+
+	for (i = 0; i < cfg->nupstreams && n >= 0 && (size_t)n < len; i++) {
+		const struct endpoint *u = &cfg->upstreams[i];
+		const char *family = addr_is_v4(u->addr) ? "ip" : "ip6";
+
+		addr_format(u->addr, addr, sizeof(addr));
+		m = snprintf(buf + n, len - (size_t)n,
+			     "\t\t%s saddr %s udp sport %u ct zone set %u\n"
+			     "\t\t%s saddr %s tcp sport %u ct zone set %u\n",
+			     family, addr, (unsigned int)u->port, MOAT_CT_ZONE,
+			     family, addr, (unsigned int)u->port, MOAT_CT_ZONE);
+		n = m < 0 ? m : n + m;
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+static int zone_chains(const struct redirect_config *cfg, char *buf, size_t len)
+{
+	char rules[1536];
+	int n;
+
+	n = zone_rules(cfg, rules, sizeof(rules));
+	if (n < 0)
+		return n;
+	n = snprintf(
+		buf, len,
+		"\tchain upstream_zone_out {\n"
+		"\t\ttype filter hook output priority -300; policy accept;\n"
+		"\t\tmeta mark 0x%08x ct zone set %u\n"
+		"%s"
+		"\t}\n"
+		"\tchain upstream_zone_in {\n"
+		"\t\ttype filter hook prerouting priority -300; policy accept;\n"
+		"%s"
+		"\t}\n",
+		MOAT_SOCK_MARK, MOAT_CT_ZONE, rules, rules);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+/*
  * Queries routed through this host (a container's, a NATed namespace's)
  * meet the prerouting hook instead: they go to the forwarded listener, on
  * the address of the interface they came in by. Queries arriving on the
@@ -104,6 +160,10 @@ static int build_ruleset(const struct redirect_config *cfg, char *buf,
 	if (m < 0)
 		return m;
 	n += m;
+	m = zone_chains(cfg, buf + n, len - (size_t)n);
+	if (m < 0)
+		return m;
+	n += m;
 	m = snprintf(buf + n, len - (size_t)n, "}\n");
 	return m < 0 || (size_t)m >= len - (size_t)n ? -ENAMETOOLONG : 0;
 }
@@ -135,16 +195,18 @@ int netfilter__install(const struct redirect_config *cfg, char *err,
 		       size_t err_len)
 {
 	const char *const argv[] = { "nft", "-f", "-", NULL };
-	char ruleset[2048];
+	char ruleset[4096];
 	int ret;
 
 	ret = build_ruleset(cfg, ruleset, sizeof(ruleset));
-	if (ret) {
+	if (ret == -EINVAL)
 		snprintf(err, err_len,
 			 "interface '%s': a name nft cannot quote",
 			 cfg->egress);
+	else if (ret)
+		snprintf(err, err_len, "the ruleset outgrew its buffer");
+	if (ret)
 		return ret;
-	}
 	return run_nft(argv, ruleset, err, err_len);
 }
 

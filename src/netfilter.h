@@ -17,7 +17,15 @@ struct redirect_config {
 	bool have_v6; /* IPv6 queries have a listener */
 	const char *egress; /* the guarded interface's name */
 	uint16_t forwarded_port; /* the forwarded listener, 0 for none */
+	const struct endpoint *upstreams; /* the proxy's resolvers */
+	size_t nupstreams;
 };
+
+/*
+ * The conntrack zone of the proxy's upstream flows, apart from the
+ * clients' (zone 0): see netfilter.c.
+ */
+#define MOAT_CT_ZONE 0x6d6fU /* "mo" */
 
 /*
  * Install (or atomically replace) the table that redirects all outbound

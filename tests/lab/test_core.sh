@@ -281,3 +281,22 @@ print(sent)
 	expect_eq "$(dig_status allowed.lab.test)" NOERROR "still answers" ||
 		return 1
 }
+
+# The proxy's own upstream flows leave conntrack entries behind (UDP's
+# last 30 seconds or more). A client query that happens to reuse the
+# source port of one, to the same resolver, must still be redirected:
+# were it to match that entry, it would leave unredirected and be lost.
+test_client_reusing_an_upstream_port_is_redirected() {
+	local port
+	moat_start --allow allowed.lab.test || return 1
+	expect_eq "$(dig_status allowed.lab.test)" NOERROR "a first query" ||
+		return 1
+	port=$(in_runner conntrack -L -p udp --orig-dst 192.0.2.53 \
+		--dport 53 --reply-src 192.0.2.53 2>/dev/null |
+		sed -n 's/.* sport=\([0-9]*\) dport=53 .*/\1/p' | head -1)
+	expect_match "$port" '^[0-9]+$' "the proxy's upstream flow" ||
+		return 1
+	expect_eq "$(dig_status -b "192.0.2.2#$port" @192.0.2.53 \
+		allowed.lab.test)" NOERROR \
+		"a client query from the upstream flow's port $port" || return 1
+}

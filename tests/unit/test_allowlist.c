@@ -25,16 +25,15 @@ static int live_check(const uint8_t (*addrs)[ADDR_LEN], size_t n, bool *live)
 /* Room for two addresses, a lifetime of exactly the record's TTL. */
 static bool setup(void)
 {
-	struct allowlist_opts opts = { .min_ttl = 0,
-				       .grace = 0,
-				       .capacity = 2,
-				       .live = live_check };
+	struct allowlist_opts opts = {
+		.min_ttl = 0, .grace = 0, .capacity = 2, .live = live_check
+	};
 	char err[POLICY_ERR_MAX];
 
 	live_set = live_fails = false;
 	policy__init(&pol);
-	if (policy__add_rule(&pol, RULE_ALLOW, RULE_HOST, "lab.test",
-			     "--allow", err, sizeof(err)) ||
+	if (policy__add_rule(&pol, RULE_ALLOW, RULE_HOST, "lab.test", "--allow",
+			     err, sizeof(err)) ||
 	    allowlist__init(&al, &pol, NULL, &opts)) {
 		test__fail("setup");
 		policy__fini(&pol);
