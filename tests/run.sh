@@ -5,7 +5,7 @@
 # prints "PASS name", "FAIL name" or "SKIP name: reason"; this counts
 # them and ends with "N passed, N failed".
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 OUT=.output
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 LOG=$OUT/test-output.txt
@@ -13,13 +13,19 @@ LOG=$OUT/test-output.txt
 
 # Run one suite, echoing its lines and keeping them for the count.
 suite() {
-	local name=$1 status
+	local name=$1 status before reported
 	shift
 	echo "== $name"
+	before=$(grep -c '^FAIL ' "$LOG")
 	"$@" 2>&1 | tee -a "$LOG"
 	status=${PIPESTATUS[0]}
+	reported=$(($(grep -c '^FAIL ' "$LOG") - before))
 	# A suite that dies must not pass for one that had nothing to say.
-	if [ "$status" -gt 1 ]; then
+	# Status 1 is how a suite says some of its tests failed, but also
+	# how ASan and UBSan abort: a suite that exits 1 without a FAIL line
+	# died before it could report what went wrong.
+	if [ "$status" -gt 1 ] ||
+		{ [ "$status" -eq 1 ] && [ "$reported" -eq 0 ]; }; then
 		echo "FAIL $name: exited with status $status" | tee -a "$LOG"
 	fi
 }
