@@ -3,13 +3,17 @@
 # run.sh - the whole suite: unit tests (under ASan and UBSan), BPF tests,
 # fuzzers for a bounded time, the lab, and the style check. Every suite
 # prints "PASS name", "FAIL name" or "SKIP name: reason"; this counts
-# them and ends with "N passed, N failed".
+# them and ends with "N passed, N failed", a line it also writes to
+# .output/test-summary.txt.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 OUT=.output
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 LOG=$OUT/test-output.txt
+# The closing count line, kept for .ci/run to repeat as CI's last line.
+SUMMARY=$OUT/test-summary.txt
 : >"$LOG"
+rm -f "$SUMMARY"
 
 # Run one suite, echoing its lines and keeping them for the count.
 suite() {
@@ -74,5 +78,5 @@ echo
 grep '^FAIL ' "$LOG"
 grep '^SKIP ' "$LOG"
 echo "$skipped skipped"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed" | tee "$SUMMARY"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
