@@ -136,6 +136,34 @@ case_ summary_unreadable 1 "audit log '/nonexistent': No such file" \
 case_ summary_api_without_token 0 "needs GITHUB_TOKEN" \
 	-- summary --audit-log "$HERE/../data/audit-enforce.ndjson" --github-api
 
+# The built binary's summaries: JSON a parser takes, markdown as golden.
+summary_formats() {
+	local log=$HERE/../data/audit-enforce.ndjson status
+	"$MOAT" summary --audit-log "$log" --format json >"$TMP/summary.json"
+	status=$?
+	if [ "$status" != 0 ]; then
+		echo "FAIL cli/summary_json_parses: exit status $status"
+	elif ! python3 -c 'import json,sys; json.load(sys.stdin)' \
+		<"$TMP/summary.json" 2>"$TMP/summary.err"; then
+		echo "FAIL cli/summary_json_parses: not JSON"
+		sed 's/^/    | /' "$TMP/summary.err" | tail -1
+	else
+		echo "PASS cli/summary_json_parses"
+	fi
+	"$MOAT" summary --audit-log "$log" --format markdown >"$TMP/summary.md"
+	status=$?
+	if [ "$status" != 0 ]; then
+		echo "FAIL cli/summary_markdown_golden: exit status $status"
+	elif ! diff -u "$HERE/../data/summary-enforce.md" "$TMP/summary.md" \
+		>"$TMP/summary.diff"; then
+		echo "FAIL cli/summary_markdown_golden: differs from the golden file"
+		head -20 "$TMP/summary.diff" | sed 's/^/    | /'
+	else
+		echo "PASS cli/summary_markdown_golden"
+	fi
+}
+summary_formats
+
 # The GitHub preset: the runner's service hosts, and nothing more.
 case_ github_service_host 0 '^pipelines\.actions\.githubusercontent\.com: allowed, ports 443/tcp' \
 	-- check --github pipelines.actions.githubusercontent.com
