@@ -154,6 +154,9 @@ static int run(enum datapath_prog prog, const struct pkt_desc *d, uint32_t mark)
 #define TCP6(dst, port)                                                    \
 	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_TCP, \
 	.sport = 40000, .dport = port, .tcp_flags = SYN
+#define UDP6(dst, port)                                                    \
+	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_UDP, \
+	.sport = 40000, .dport = port
 #define DHCP4(dst)                                                         \
 	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_UDP, \
 	.sport = 68, .dport = 67
@@ -215,6 +218,23 @@ static const struct verdict_case verdict_cases[] = {
 	{ "IPv6 unknown", { TCP6("2001:db8::99", 443) }, 0, DROP },
 	{ "IPv6 CIDR, its port", { TCP6("2001:db8:1::5", 443) }, 0, PASS },
 	{ "IPv6 CIDR, other port", { TCP6("2001:db8:1::5", 80) }, 0, DROP },
+	{ "IPv6 learned over UDP", { UDP6("2001:db8::10", 9) }, 0, PASS },
+	{ "IPv6 CIDR over UDP, its port",
+	  { UDP6("2001:db8:1::5", 443) },
+	  0,
+	  PASS },
+	{ "IPv6 CIDR over UDP, other port",
+	  { UDP6("2001:db8:1::5", 123) },
+	  0,
+	  DROP },
+	{ "all-ports rule, ICMPv6 echo",
+	  { ICMP6("2001:db8::10", 128) },
+	  0,
+	  PASS },
+	{ "port-scoped rule, ICMPv6 echo",
+	  { ICMP6("2001:db8:1::5", 128) },
+	  0,
+	  DROP },
 	{ "IPv6 extension headers, allowed",
 	  { TCP6("2001:db8::10", 443), .exthdrs = hbh_dst, .nexthdrs = 2 },
 	  0,
@@ -379,6 +399,31 @@ static const struct verdict_case verdict_cases[] = {
 	  DROP },
 	{ "IPv4 total length 0, BIG TCP's mark, on a short packet",
 	  { TCP4("192.0.2.10", 80), .bogus_len = true, .len = 0 },
+	  0,
+	  DROP },
+	/*
+	 * A datagram cut inside its transport header, its length field cut
+	 * to match: the transport header check must catch it, not the
+	 * length check. The same packets whole pass (above).
+	 */
+	{ "truncated UDP header",
+	  { UDP4("192.0.2.10", 9), .truncate = 38, .bogus_len = true,
+	    .len = 24 },
+	  0,
+	  DROP },
+	{ "truncated ICMP header",
+	  { ICMP4("192.0.2.10", 8), .truncate = 38, .bogus_len = true,
+	    .len = 24 },
+	  0,
+	  DROP },
+	{ "IPv6, truncated UDP header",
+	  { UDP6("2001:db8::10", 9), .truncate = 58, .bogus_len = true,
+	    .len = 4 },
+	  0,
+	  DROP },
+	{ "IPv6, truncated ICMPv6 header",
+	  { ICMP6("2001:db8::10", 128), .truncate = 58, .bogus_len = true,
+	    .len = 4 },
 	  0,
 	  DROP },
 	/* As for IPv4, the test runner refuses an IPv6 header cut short. */
