@@ -10,6 +10,7 @@
 #include "lib/verdict.h"
 #include "lib/owner.h"
 #include "lib/events.h"
+#include "lib/confine.h"
 
 /*
  * TC_ACT_UNSPEC lets a packet go on to the next filter on the hook, so an
@@ -43,6 +44,12 @@ const volatile bool moat_audit = false;
  * tun), where a packet starts at its IP header.
  */
 const volatile bool moat_has_l2 = true;
+
+/*
+ * Set before load: socket-address hooks may choose the error a refused
+ * call returns (Linux 5.18); without it the caller gets EPERM.
+ */
+const volatile bool moat_has_set_retval = false;
 
 /* The inbound-flow key of a packet, seen from this host. */
 static __always_inline void moat_flow_key_of(__u8 proto, const __u8 *raddr,
@@ -594,19 +601,6 @@ int moat_sendmsg6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-static __always_inline bool moat_is_loopback(const __u8 *addr, __u8 family)
-{
-	static const __u8 lo6[MOAT_ADDR_LEN] = { [15] = 1 };
-	int i;
-
-	if (family == 4)
-		return addr[12] == 127;
-	for (i = 0; i < MOAT_ADDR_LEN; i++)
-		if (addr[i] != lo6[i])
-			return false;
-	return true;
-}
-
 /*
  * Packet sockets are not IP sockets: no cgroup hook sees them made or
  * used, so their frames would meet the classifier with no owner. Their
@@ -625,36 +619,39 @@ int BPF_PROG(moat_packet_sendmsg, struct socket *sock)
 }
 
 /*
- * DNS queries reach the proxy through NAT, which hides the client's socket
- * from it but not the socket's address and port. This hook runs after NAT
- * (ip_finish_output), on packets that carry their socket: it records the
- * owner of each socket that sends to the proxy, under the address and
- * port the proxy will see.
+ * DNS queries reach the proxy through NAT (moat start) or a rewritten
+ * connect() (moat run), which hides the client's socket from it but not
+ * the socket's address and port. This runs after NAT (ip_finish_output),
+ * on packets that carry their socket: it records the owner of each socket
+ * that sends to the proxy, under the address and port the proxy will see.
  */
+static __always_inline void moat_note_dns_client(struct __sk_buff *skb,
+						 const struct moat_packet *pkt)
+{
+	struct moat_config *cfg = moat_config_get();
+	struct moat_endpoint_key key = {};
+	struct moat_owner owner;
+
+	if (!cfg || !cfg->proxy_port || pkt->dport != cfg->proxy_port ||
+	    (pkt->proto != IPPROTO_UDP && pkt->proto != IPPROTO_TCP) ||
+	    !moat_addr_is_loopback(pkt->daddr))
+		return;
+	if (!moat_owner_of(bpf_get_socket_cookie(skb), &owner))
+		return;
+
+	__builtin_memcpy(key.addr, pkt->saddr, MOAT_ADDR_LEN);
+	key.port = pkt->sport;
+	key.proto = pkt->proto;
+	bpf_map_update_elem(&moat_dns_client, &key, &owner, BPF_ANY);
+}
+
 SEC("cgroup_skb/egress")
 int moat_dns_egress(struct __sk_buff *skb)
 {
-	struct moat_endpoint_key key = {};
 	struct moat_packet pkt = {};
-	struct moat_owner owner;
-	struct moat_config *cfg;
-	__u32 zero = 0;
 
-	cfg = bpf_map_lookup_elem(&moat_config, &zero);
-	if (!cfg || !cfg->proxy_port)
-		return 1;
-	if (moat_parse(skb, false, &pkt) != MOAT_PARSE_OK ||
-	    pkt.dport != cfg->proxy_port ||
-	    (pkt.proto != IPPROTO_UDP && pkt.proto != IPPROTO_TCP) ||
-	    !moat_is_loopback(pkt.daddr, pkt.family))
-		return 1;
-	if (!moat_owner_of(bpf_get_socket_cookie(skb), &owner))
-		return 1;
-
-	__builtin_memcpy(key.addr, pkt.saddr, MOAT_ADDR_LEN);
-	key.port = pkt.sport;
-	key.proto = pkt.proto;
-	bpf_map_update_elem(&moat_dns_client, &key, &owner, BPF_ANY);
+	if (moat_parse(skb, false, &pkt) == MOAT_PARSE_OK)
+		moat_note_dns_client(skb, &pkt);
 	return 1;
 }
 
@@ -716,6 +713,159 @@ int BPF_PROG(moat_fork, struct task_struct *parent, struct task_struct *child)
 	else
 		bpf_map_delete_elem(&moat_proc_tag, &ctgid);
 	return 0;
+}
+
+/*
+ * moat run: hooks on the confined command's cgroup, and nothing else on
+ * the host. A connect() or sendmsg() to a destination the policy does not
+ * allow fails at once (ECONNREFUSED where the kernel lets a hook choose,
+ * EPERM before 5.18), rather than timing out; DNS goes to the proxy
+ * whatever resolver it names. The egress hook is the backstop for what no
+ * call hook sees: ICMP, raw sockets, a TCP Fast Open sendto().
+ */
+static __always_inline int moat_judge_call(struct bpf_sock_addr *ctx, bool v4)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	__u8 proto = moat_call_proto(ctx);
+	__u8 daddr[MOAT_ADDR_LEN];
+	struct moat_decision d;
+	__u16 port;
+
+	moat_record_owner(cookie);
+	moat_call_addr(ctx, v4, daddr);
+	port = moat_call_port(ctx);
+	if (moat_dns_redirect(ctx, v4, daddr, port, proto, cookie))
+		return moat_approve(cookie);
+
+	moat_decide_call(daddr, port, proto, &d);
+	if (d.action == MOAT_ACTION_BLOCKED && moat_audit)
+		d.action = MOAT_ACTION_WOULD_BLOCK;
+	moat_count(
+		d.action == MOAT_ACTION_ALLOWED ? MOAT_STAT_CALLS_ALLOWED :
+		d.action == MOAT_ACTION_BLOCKED ? MOAT_STAT_CALLS_BLOCKED :
+						  MOAT_STAT_CALLS_WOULD_BLOCK);
+	moat_emit_call(daddr, port, proto, cookie, &d);
+	if (d.action != MOAT_ACTION_BLOCKED)
+		return moat_approve(cookie);
+	if (moat_has_set_retval)
+		bpf_set_retval(-ECONNREFUSED);
+	return 0;
+}
+
+SEC("cgroup/connect4")
+int moat_run_connect4(struct bpf_sock_addr *ctx)
+{
+	return moat_judge_call(ctx, true);
+}
+
+SEC("cgroup/connect6")
+int moat_run_connect6(struct bpf_sock_addr *ctx)
+{
+	return moat_judge_call(ctx, false);
+}
+
+SEC("cgroup/sendmsg4")
+int moat_run_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return moat_judge_call(ctx, true);
+}
+
+SEC("cgroup/sendmsg6")
+int moat_run_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return moat_judge_call(ctx, false);
+}
+
+/* Address hooks on the way back must let the call proceed (return 1). */
+SEC("cgroup/recvmsg4")
+int moat_run_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	moat_dns_unredirect(ctx, true);
+	return 1;
+}
+
+SEC("cgroup/recvmsg6")
+int moat_run_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	moat_dns_unredirect(ctx, false);
+	return 1;
+}
+
+SEC("cgroup/getpeername4")
+int moat_run_getpeername4(struct bpf_sock_addr *ctx)
+{
+	moat_dns_unredirect(ctx, true);
+	return 1;
+}
+
+SEC("cgroup/getpeername6")
+int moat_run_getpeername6(struct bpf_sock_addr *ctx)
+{
+	moat_dns_unredirect(ctx, false);
+	return 1;
+}
+
+static __always_inline bool moat_is_approved(struct __sk_buff *skb,
+					     const struct moat_packet *pkt)
+{
+	__u64 cookie;
+
+	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
+		return false;
+	cookie = bpf_get_socket_cookie(skb);
+	return cookie && bpf_map_lookup_elem(&moat_approved, &cookie);
+}
+
+/*
+ * What leaves the confined cgroup for another host, and no call hook
+ * judged. A TCP packet that answers a peer (a SYN-ACK, a passively opened
+ * socket's) is a reply, as on the interface.
+ */
+static __always_inline void moat_decide_confined(struct __sk_buff *skb,
+						 const struct moat_packet *pkt,
+						 struct moat_decision *d)
+{
+	if (pkt->routing_left) {
+		moat_decide_as(d, MOAT_ACTION_BLOCKED, MOAT_REASON_ROUTING_HDR,
+			       MOAT_RULE_NONE);
+		return;
+	}
+	if (pkt->frag == MOAT_FRAG_LATER) {
+		moat_decide_later_fragment(pkt, d);
+		return;
+	}
+
+	moat_decide_call(pkt->daddr, pkt->dport, pkt->proto, d);
+	if (d->action != MOAT_ACTION_ALLOWED && pkt->proto == IPPROTO_TCP &&
+	    moat_tcp_is_inbound_reply(skb, pkt))
+		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_INBOUND,
+			       MOAT_RULE_NONE);
+	moat_remember_first_fragment(pkt, d);
+}
+
+SEC("cgroup_skb/egress")
+int moat_run_egress(struct __sk_buff *skb)
+{
+	struct moat_packet pkt = {};
+	struct moat_decision d;
+	int status;
+
+	status = moat_parse(skb, false, &pkt);
+	if (status == MOAT_PARSE_OK)
+		moat_note_dns_client(skb, &pkt);
+	/* Bound for this host's own addresses: it never leaves. */
+	if (skb->ifindex == LOOPBACK_IFINDEX)
+		return 1;
+	if (status == MOAT_PARSE_OK && moat_is_approved(skb, &pkt)) {
+		moat_count(MOAT_STAT_PACKETS_ALLOWED);
+		return 1;
+	}
+
+	if (status == MOAT_PARSE_OK)
+		moat_decide_confined(skb, &pkt, &d);
+	else
+		moat_decide_unparsed(status, &d);
+	return moat_conclude(skb, &pkt, &d) == TC_ACT_SHOT ? 0 : 1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

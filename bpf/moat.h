@@ -60,6 +60,7 @@ enum moat_reason {
 	MOAT_REASON_NON_IP = 10, /* an L2 protocol that is not ARP or IP */
 	MOAT_REASON_ROUTING_HDR = 11, /* IPv6 routing header with hops left */
 	MOAT_REASON_EXISTING = 12, /* a connection open before moat began */
+	MOAT_REASON_LOCAL = 13, /* a destination on this host (moat run) */
 };
 
 /*
@@ -87,6 +88,7 @@ enum moat_event_kind {
 #define MOAT_EVENT_F_SYN 0x01 /* a TCP connection start */
 #define MOAT_EVENT_F_FRAGMENT 0x02 /* a non-first fragment */
 #define MOAT_EVENT_F_OWNER 0x04 /* owner holds the socket's process */
+#define MOAT_EVENT_F_HOOK 0x08 /* a socket hook's: no source address */
 
 /* Value of the learned-address and CIDR maps. */
 struct moat_entry {
@@ -175,7 +177,21 @@ struct moat_endpoint_key {
 struct moat_config {
 	__u32 worker_tgid; /* the runner's Runner.Worker, 0 if none */
 	__u16 proxy_port; /* the DNS proxy's port, host byte order */
-	__u16 pad;
+	__u16 flags; /* MOAT_CONFIG_F_* */
+};
+
+/* The proxy also listens on [::1] (moat run sends IPv6 queries there). */
+#define MOAT_CONFIG_F_PROXY_V6 0x1
+
+/*
+ * Where a confined process sent a DNS query before the socket hooks sent
+ * it to the proxy (moat run): replies are made to look as if they came
+ * from there.
+ */
+struct moat_dns_dest {
+	__u8 addr[MOAT_ADDR_LEN];
+	__u16 port; /* host byte order */
+	__u8 pad[2];
 };
 
 /* One packet verdict, sent through the ring buffer. */
@@ -232,6 +248,9 @@ enum moat_stat {
 	MOAT_STAT_EVENTS_SENT,
 	MOAT_STAT_EVENTS_LOST, /* ring buffer full */
 	MOAT_STAT_EVENTS_SUPPRESSED, /* over the per-CPU event budget */
+	MOAT_STAT_CALLS_ALLOWED, /* moat run: connect() and sendmsg() */
+	MOAT_STAT_CALLS_BLOCKED,
+	MOAT_STAT_CALLS_WOULD_BLOCK,
 	MOAT_STAT_MAX,
 };
 
@@ -262,5 +281,6 @@ _Static_assert(sizeof(struct moat_event) == 96, "moat_event layout");
 _Static_assert(sizeof(struct moat_step_event) == 16, "step event layout");
 _Static_assert(sizeof(struct moat_socket_event) == 56, "socket event layout");
 _Static_assert(sizeof(struct moat_frag_verdict) == 8, "frag verdict layout");
+_Static_assert(sizeof(struct moat_dns_dest) == 20, "dns dest layout");
 
 #endif /* MOAT_H */

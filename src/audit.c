@@ -238,7 +238,7 @@ int audit__connect(struct audit *a, const struct audit_connect *ev)
 	json_w_string(&a->w, "src_ip",
 		      ev->saddr ? addr_format(ev->saddr, src, sizeof(src)) :
 				  NULL);
-	if (ev->ports)
+	if (ev->ports && ev->saddr)
 		json_w_uint(&a->w, "src_port", ev->sport);
 	json_w_uint(&a->w, "cookie", ev->cookie);
 	write_who(a, ev->who);

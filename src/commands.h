@@ -9,5 +9,6 @@ int cmd_stop(int argc, char **argv);
 int cmd_wait_ready(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif /* MOAT_COMMANDS_H */

@@ -15,6 +15,7 @@
 
 #include "allowlist.h"
 #include "audit.h"
+#include "cgroup.h"
 #include "daemon.h"
 #include "datapath.h"
 #include "inbound.h"
@@ -24,6 +25,7 @@
 #include "netfilter.h"
 #include "netif.h"
 #include "proxy.h"
+#include "report.h"
 #include "runfiles.h"
 #include "steps.h"
 #include "subproc.h"
@@ -59,144 +61,18 @@ struct daemon {
 	int start_step;
 	char post_step_name[DIAG_NAME_MAX + 8];
 	char self_exe[PATH_MAX];
-	uint64_t boot_to_real_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	struct report report;
 };
-
-static const char *const reason_names[] = {
-	[MOAT_REASON_RULE] = "rule",
-	[MOAT_REASON_DENY_RULE] = "deny_rule",
-	[MOAT_REASON_NO_RULE] = "no_rule",
-	[MOAT_REASON_PORT] = "port_not_allowed",
-	[MOAT_REASON_UPSTREAM] = "upstream",
-	[MOAT_REASON_INBOUND] = "inbound_reply",
-	[MOAT_REASON_CONTROL] = "control",
-	[MOAT_REASON_MALFORMED] = "malformed",
-	[MOAT_REASON_FRAGMENT] = "fragment",
-	[MOAT_REASON_NON_IP] = "non_ip",
-	[MOAT_REASON_ROUTING_HDR] = "routing_header",
-	[MOAT_REASON_EXISTING] = "existing_connection",
-};
-
-static const char *reason_name(uint8_t reason)
-{
-	if (reason < sizeof(reason_names) / sizeof(reason_names[0]) &&
-	    reason_names[reason])
-		return reason_names[reason];
-	return "unknown";
-}
-
-static const char *action_name(uint8_t action)
-{
-	switch (action) {
-	case MOAT_ACTION_ALLOWED:
-		return AUDIT_ALLOWED;
-	case MOAT_ACTION_WOULD_BLOCK:
-		return AUDIT_WOULD_BLOCK;
-	default:
-		return AUDIT_BLOCKED;
-	}
-}
-
-static uint64_t clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static void log_blocked(const struct audit_connect *ac)
-{
-	char dst[ADDR_TEXT_MAX], proto[8], port[16] = "";
-
-	if (!ac->daddr) {
-		pr_info("%s a frame with no IP header to read (%s)", ac->action,
-			ac->reason);
-		return;
-	}
-	if (ac->ports)
-		snprintf(port, sizeof(port), " port %u", ac->dport);
-	pr_info("%s %s %s%s%s%s (%s)", ac->action,
-		proto_name(ac->proto, proto, sizeof(proto)),
-		addr_format(ac->daddr, dst, sizeof(dst)), port,
-		ac->host ? " host " : "", ac->host ? ac->host : "", ac->reason);
-}
-
-/* An all-zero address: the classifier could not read the IP header. */
-static bool addr_unset(const uint8_t *addr)
-{
-	static const uint8_t zero[ADDR_LEN];
-
-	return memcmp(addr, zero, ADDR_LEN) == 0;
-}
-
-static void on_packet(struct daemon *d, const struct moat_event *ev)
-{
-	bool icmp = ev->proto == IPPROTO_ICMP || ev->proto == IPPROTO_ICMPV6;
-	bool owned = ev->flags & MOAT_EVENT_F_OWNER;
-	bool has_ip = !addr_unset(ev->daddr);
-	struct who who;
-	struct audit_connect ac = {
-		.realtime_ns = ev->boot_ns + d->boot_to_real_ns,
-		.action = action_name(ev->action),
-		.daddr = has_ip ? ev->daddr : NULL,
-		.saddr = has_ip ? ev->saddr : NULL,
-		.dport = ev->dport,
-		.sport = ev->sport,
-		.ports = (ev->proto == IPPROTO_TCP ||
-			  ev->proto == IPPROTO_UDP) &&
-			 !(ev->flags & MOAT_EVENT_F_FRAGMENT) &&
-			 ev->reason != MOAT_REASON_MALFORMED,
-		.proto = ev->proto,
-		.icmp_type = icmp ? ev->dport >> 8 : -1,
-		.icmp_code = icmp ? ev->dport & 0xff : -1,
-		.host = has_ip ? allowlist__host_of(&d->al, ev->daddr) : NULL,
-		.rule = policy__rule_text(&d->o->policy, ev->rule),
-		.reason = reason_name(ev->reason),
-		.cookie = ev->cookie,
-		.who = &who,
-	};
-
-	steps__who(&d->steps, owned ? &ev->owner : NULL, ev->cookie, &who);
-	audit__connect(d->audit, &ac);
-	if (ev->action != MOAT_ACTION_ALLOWED)
-		log_blocked(&ac);
-}
-
-static void on_socket(struct daemon *d, const struct moat_socket_event *ev)
-{
-	struct who who;
-	struct audit_socket as = {
-		.realtime_ns = ev->boot_ns + d->boot_to_real_ns,
-		.action = d->o->policy.mode == POLICY_MODE_AUDIT ?
-				  AUDIT_WOULD_BLOCK :
-				  AUDIT_BLOCKED,
-		.family = ev->family,
-		.type = ev->type,
-		.protocol = ev->protocol,
-		.uid = ev->uid,
-		.reason = ev->reason,
-		.who = &who,
-	};
-
-	steps__who(&d->steps, &ev->owner, 1, &who);
-	audit__socket(d->audit, &as);
-	pr_info("%s %s for uid %u (%s, pid %d)", as.action,
-		audit_socket_reason(ev->reason), ev->uid, who.comm, who.pid);
-}
 
 static int on_datapath_event(void *ctx, const void *data, size_t len)
 {
 	const struct moat_step_event *step = data;
 	struct daemon *d = ctx;
 
-	if (len >= sizeof(struct moat_event) && step->kind == MOAT_EVENT_PACKET)
-		on_packet(d, data);
-	else if (len >= sizeof(struct moat_socket_event) &&
-		 step->kind == MOAT_EVENT_SOCKET)
-		on_socket(d, data);
-	else if (len >= sizeof(*step) && step->kind == MOAT_EVENT_STEP &&
-		 d->steps_ready)
+	if (!report__event(&d->report, data, len))
+		return 0;
+	if (len >= sizeof(*step) && step->kind == MOAT_EVENT_STEP &&
+	    d->steps_ready)
 		steps__on_root(&d->steps, (pid_t)step->root, step->boot_ns);
 	return 0;
 }
@@ -295,32 +171,7 @@ static bool interrupted(struct daemon *d)
 
 static int resolve_upstreams(struct daemon *d)
 {
-	struct policy *p = &d->o->policy;
-	char text[ADDR_TEXT_MAX];
-	size_t i;
-	int err;
-
-	if (!p->nupstreams) {
-		err = upstream_detect(p->upstreams, POLICY_UPSTREAMS_MAX,
-				      &p->nupstreams, &d->o->dns_listen);
-		if (err) {
-			pr_err("no upstream resolver in %s; pass --upstream ADDR",
-			       RESOLV_CONF);
-			return err;
-		}
-	}
-	for (i = 0; i < p->nupstreams; i++) {
-		if (!memcmp(&p->upstreams[i], &d->o->dns_listen,
-			    sizeof(struct endpoint))) {
-			pr_err("--upstream %s is moat's own --dns-listen address",
-			       endpoint_format(&p->upstreams[i], text,
-					       sizeof(text)));
-			return -EINVAL;
-		}
-		pr_info("upstream resolver %s",
-			endpoint_format(&p->upstreams[i], text, sizeof(text)));
-	}
-	return 0;
+	return upstream_resolve(&d->o->policy, &d->o->dns_listen);
 }
 
 /* Take this namespace's lock, undoing what a killed run left behind. */
@@ -412,6 +263,7 @@ static int start_proxy(struct daemon *d)
 	struct proxy_opts popts = {
 		.listen = d->o->dns_listen,
 		.listen_v6_loopback = true,
+		.forwarded = true,
 		.upstreams = d->o->policy.upstreams,
 		.nupstreams = d->o->policy.nupstreams,
 		.mode = d->o->policy.mode,
@@ -462,25 +314,6 @@ static int open_events(struct daemon *d)
 	return loop__add(&d->loop, fd, EPOLLIN, &d->events_h);
 }
 
-/* The v2 hierarchy, wherever /proc/mounts says it is (hybrid hosts too). */
-static int cgroup_v2_root(char *out, size_t len)
-{
-	char dev[256], dir[PATH_MAX], type[64];
-	FILE *f = fopen("/proc/mounts", "r");
-	int found = 0;
-
-	if (!f)
-		return -errno;
-	while (!found &&
-	       fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(out, len, "%s", dir);
-			found = 1;
-		}
-	fclose(f);
-	return found ? 0 : -ENOENT;
-}
-
 /*
  * The socket hooks and the step tracker go in before the classifier:
  * sockets made from here on have owners when their packets meet it.
@@ -503,7 +336,7 @@ static int track_processes(struct daemon *d)
 		err = datapath__set_proxy_port(d->dp, d->o->dns_listen.port);
 	if (!err)
 		err = steps__init(&d->steps, d->dp, d->audit, d->o->github,
-				  d->boot_to_real_ns);
+				  d->report.boot_to_real_ns);
 	d->steps_ready = !err;
 	return err;
 }
@@ -713,45 +546,6 @@ static void run(struct daemon *d)
 	}
 }
 
-static void write_stats(struct daemon *d)
-{
-	uint64_t bpf[MOAT_STAT_MAX] = { 0 };
-	struct proxy_stats ps = { 0 };
-
-	if (d->px)
-		proxy__stats(d->px, &ps);
-	if (d->dp)
-		datapath__read_stats(d->dp, bpf);
-
-	const struct audit_counter c[] = {
-		{ "dns_queries", ps.queries },
-		{ "dns_allowed", ps.allowed },
-		{ "dns_blocked", ps.refused },
-		{ "dns_would_block", ps.would_block },
-		{ "dns_rebinding_refused", ps.rebinding },
-		{ "dns_malformed", ps.malformed },
-		{ "dns_unsupported", ps.unsupported },
-		{ "dns_upstream_failures", ps.upstream_failures },
-		{ "dns_mismatched_replies", ps.mismatched_replies },
-		{ "dns_overload", ps.overload },
-		{ "packets_allowed", bpf[MOAT_STAT_PACKETS_ALLOWED] },
-		{ "packets_blocked", bpf[MOAT_STAT_PACKETS_BLOCKED] },
-		{ "packets_would_block", bpf[MOAT_STAT_PACKETS_WOULD_BLOCK] },
-		{ "events_sent", bpf[MOAT_STAT_EVENTS_SENT] },
-		{ "events_lost", bpf[MOAT_STAT_EVENTS_LOST] },
-		{ "events_suppressed", bpf[MOAT_STAT_EVENTS_SUPPRESSED] },
-		{ "addresses_learned", d->al.learned },
-		{ "addresses_expired", d->al.expired },
-		{ "addresses_refused_full", d->al.refused_full },
-		{ "log_write_errors", audit__write_errors(d->audit) },
-	};
-
-	audit__stats(d->audit, c, sizeof(c) / sizeof(c[0]));
-	if (bpf[MOAT_STAT_EVENTS_LOST])
-		pr_warn("%llu events were lost: the ring buffer was full",
-			(unsigned long long)bpf[MOAT_STAT_EVENTS_LOST]);
-}
-
 /* Undo in reverse order; each step copes with its setup never running. */
 static void tear_down(struct daemon *d)
 {
@@ -775,7 +569,7 @@ static void tear_down(struct daemon *d)
 	lockdown__restore(&d->state.lockdown);
 	if (d->dp && d->audit) {
 		datapath__consume_events(d->dp);
-		write_stats(d);
+		report__stats(&d->report, d->px, d->dp);
 	}
 	proxy__free(d->px);
 	if (d->steps_ready)
@@ -806,7 +600,7 @@ int daemon_run(struct options *o)
 	struct daemon d = {
 		.o = o, .lock_fd = -1, .sig_fd = -1, .loop = { .epfd = -1 }
 	};
-	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	uint64_t t0 = loop_now_ms();
 	int err;
 
 	if (geteuid() != 0) {
@@ -814,12 +608,18 @@ int daemon_run(struct options *o)
 		return EXIT_RUNTIME;
 	}
 	log_route_libbpf();
-	d.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	d.report = (struct report){
+		.al = &d.al,
+		.policy = &o->policy,
+		.steps = &d.steps,
+		.boot_to_real_ns = report_boot_to_real_ns(),
+	};
 	err = netif_resolve(o->interface, &d.nif);
 	if (!err)
 		err = loop__init(&d.loop);
 	if (!err)
 		err = audit__open(&d.audit, o->audit_log);
+	d.report.audit = d.audit;
 	if (!err)
 		audit__start(d.audit,
 			     o->policy.mode == POLICY_MODE_AUDIT ? "audit" :
@@ -829,9 +629,7 @@ int daemon_run(struct options *o)
 		err = set_up(&d);
 	if (!err) {
 		pr_info("ready in %llu ms: guarding %s in %s mode",
-			(unsigned long long)(clock_ns(CLOCK_MONOTONIC) - t0) /
-				1000000,
-			d.nif.name,
+			(unsigned long long)(loop_now_ms() - t0), d.nif.name,
 			o->policy.mode == POLICY_MODE_AUDIT ? "audit" :
 							      "enforce");
 		run(&d);

@@ -23,11 +23,21 @@
 #define MOAT_TC_HANDLE 0x6d6f6174 /* "moat" */
 
 #define DATAPATH_LINKS_MAX 12
+#define DATAPATH_CONFINED_MAX 12
+
+/* A program attached to a cgroup without a link, to detach at close. */
+struct confined_hook {
+	int prog_fd;
+	enum bpf_attach_type type;
+};
 
 struct datapath {
 	struct moat_bpf *skel;
 	struct bpf_link *links[DATAPATH_LINKS_MAX];
 	int nlinks;
+	struct confined_hook confined[DATAPATH_CONFINED_MAX];
+	int nconfined;
+	int confined_cgroup_fd;
 	struct moat_config config;
 	struct ring_buffer *events;
 	datapath_event_fn event_fn;
@@ -83,22 +93,85 @@ static bool sockopt_hook_supported(void)
 				       BPF_FUNC_get_current_comm, NULL) > 0;
 }
 
-/* Programs some kernels cannot load: without them moat does less, and says. */
-static void leave_out_unsupported(struct moat_bpf *skel)
+/*
+ * Can a socket-address hook choose the error of a call it refuses
+ * (bpf_set_retval, Linux 5.18)? A program that calls it tells.
+ */
+static bool set_retval_supported(void)
 {
-	if (!fentry_supported("packet_sendmsg")) {
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_set_retval },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		  .dst_reg = BPF_REG_0,
+		  .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_CGROUP_INET4_CONNECT);
+	int fd;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "moat_probe", "GPL",
+			   insns, 4, &opts);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* Programs some kernels cannot load: without them moat does less, and says. */
+static void leave_out_unsupported(struct moat_bpf *skel, unsigned int programs)
+{
+	if ((programs & DATAPATH_LINK) && !fentry_supported("packet_sendmsg")) {
 		pr_warn("this kernel does not let moat trace packet_sendmsg: frames from packet sockets are filtered but not attributed to a process");
 		bpf_program__set_autoload(skel->progs.moat_packet_sendmsg,
 					  false);
 	}
-	if (!sockopt_hook_supported()) {
+	if ((programs & DATAPATH_LINK) && !sockopt_hook_supported()) {
 		pr_warn("this kernel's socket-option hooks cannot name a process: packet sockets that bypass the qdisc are not refused");
 		bpf_program__set_autoload(skel->progs.moat_setsockopt, false);
 	}
+	if (programs & DATAPATH_CONFINE) {
+		skel->rodata->moat_has_set_retval = set_retval_supported();
+		if (!skel->rodata->moat_has_set_retval)
+			pr_info("this kernel cannot choose a refused call's error: refused connections fail with EPERM, not ECONNREFUSED");
+	}
+}
+
+/* Load only the programs of what this datapath guards. */
+static void choose_programs(struct moat_bpf *skel, unsigned int programs)
+{
+	struct bpf_program *link_only[] = {
+		skel->progs.moat_tc_egress,	 skel->progs.moat_tc_ingress,
+		skel->progs.moat_setsockopt,	 skel->progs.moat_connect4,
+		skel->progs.moat_connect6,	 skel->progs.moat_sendmsg4,
+		skel->progs.moat_sendmsg6,	 skel->progs.moat_dns_egress,
+		skel->progs.moat_packet_sendmsg, skel->progs.moat_fork,
+	};
+	struct bpf_program *confine_only[] = {
+		skel->progs.moat_run_connect4,
+		skel->progs.moat_run_connect6,
+		skel->progs.moat_run_sendmsg4,
+		skel->progs.moat_run_sendmsg6,
+		skel->progs.moat_run_recvmsg4,
+		skel->progs.moat_run_recvmsg6,
+		skel->progs.moat_run_getpeername4,
+		skel->progs.moat_run_getpeername6,
+		skel->progs.moat_run_egress,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(link_only) / sizeof(link_only[0]); i++)
+		bpf_program__set_autoload(link_only[i],
+					  programs & DATAPATH_LINK);
+	for (i = 0; i < sizeof(confine_only) / sizeof(confine_only[0]); i++)
+		bpf_program__set_autoload(confine_only[i],
+					  programs & DATAPATH_CONFINE);
 }
 
 int datapath__open(struct datapath **out, const struct datapath_opts *opts)
 {
+	unsigned int programs;
 	struct datapath *dp;
 	int err;
 
@@ -107,6 +180,8 @@ int datapath__open(struct datapath **out, const struct datapath_opts *opts)
 		return -ENOMEM;
 	dp->ifindex = opts->ifindex;
 	dp->portsets_written = 2; /* the fixed ids have no members */
+	dp->confined_cgroup_fd = -1;
+	programs = opts->programs ? opts->programs : DATAPATH_LINK;
 
 	dp->skel = moat_bpf__open();
 	if (!dp->skel) {
@@ -116,7 +191,8 @@ int datapath__open(struct datapath **out, const struct datapath_opts *opts)
 	}
 	dp->skel->rodata->moat_audit = opts->audit;
 	dp->skel->rodata->moat_has_l2 = opts->has_l2;
-	leave_out_unsupported(dp->skel);
+	choose_programs(dp->skel, programs);
+	leave_out_unsupported(dp->skel, programs);
 	if (opts->max_learned) {
 		err = bpf_map__set_max_entries(dp->skel->maps.moat_learned,
 					       opts->max_learned);
@@ -146,6 +222,11 @@ void datapath__close(struct datapath *dp)
 
 	if (!dp)
 		return;
+	for (i = 0; i < dp->nconfined; i++)
+		bpf_prog_detach2(dp->confined[i].prog_fd,
+				 dp->confined_cgroup_fd, dp->confined[i].type);
+	if (dp->confined_cgroup_fd >= 0)
+		close(dp->confined_cgroup_fd);
 	for (i = 0; i < dp->nlinks; i++)
 		bpf_link__destroy(dp->links[i]);
 	ring_buffer__free(dp->events);
@@ -367,9 +448,15 @@ bool datapath_link_has_filter(int ifindex)
 
 int datapath__prog_fd(struct datapath *dp, enum datapath_prog prog)
 {
-	return bpf_program__fd(prog == DATAPATH_PROG_EGRESS ?
-				       dp->skel->progs.moat_tc_egress :
-				       dp->skel->progs.moat_tc_ingress);
+	switch (prog) {
+	case DATAPATH_PROG_EGRESS:
+		return bpf_program__fd(dp->skel->progs.moat_tc_egress);
+	case DATAPATH_PROG_INGRESS:
+		return bpf_program__fd(dp->skel->progs.moat_tc_ingress);
+	case DATAPATH_PROG_CONFINED_EGRESS:
+		return bpf_program__fd(dp->skel->progs.moat_run_egress);
+	}
+	return -EINVAL;
 }
 
 static int ringbuf_sample(void *ctx, void *data, size_t len)
@@ -438,6 +525,60 @@ int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork)
 	return err;
 }
 
+static int attach_confined(struct datapath *dp, struct bpf_program *prog)
+{
+	enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
+	int err;
+
+	if (dp->nconfined == DATAPATH_CONFINED_MAX)
+		return -E2BIG;
+	err = bpf_prog_attach(bpf_program__fd(prog), dp->confined_cgroup_fd,
+			      type, BPF_F_ALLOW_MULTI);
+	if (err) {
+		err = -errno;
+		pr_err("cannot attach %s to the command's cgroup: %s",
+		       bpf_program__name(prog), errstr(err));
+		return err;
+	}
+	dp->confined[dp->nconfined].prog_fd = bpf_program__fd(prog);
+	dp->confined[dp->nconfined].type = type;
+	dp->nconfined++;
+	return 0;
+}
+
+int datapath__attach_confined(struct datapath *dp, int cgroup_fd)
+{
+	struct bpf_program *hooks[] = {
+		/* Owners first, so that every later event can name one. */
+		dp->skel->progs.moat_sock_create,
+		dp->skel->progs.moat_sockops,
+		dp->skel->progs.moat_run_recvmsg4,
+		dp->skel->progs.moat_run_recvmsg6,
+		dp->skel->progs.moat_run_getpeername4,
+		dp->skel->progs.moat_run_getpeername6,
+		dp->skel->progs.moat_run_egress,
+		dp->skel->progs.moat_run_connect4,
+		dp->skel->progs.moat_run_connect6,
+		dp->skel->progs.moat_run_sendmsg4,
+		dp->skel->progs.moat_run_sendmsg6,
+	};
+	size_t i;
+	int err = 0;
+
+	dp->confined_cgroup_fd = fcntl(cgroup_fd, F_DUPFD_CLOEXEC, 0);
+	if (dp->confined_cgroup_fd < 0)
+		return -errno;
+	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]) && !err; i++)
+		err = attach_confined(dp, hooks[i]);
+	return err;
+}
+
+void datapath__keep_confined(struct datapath *dp)
+{
+	if (dp)
+		dp->nconfined = 0;
+}
+
 static int put_flag(struct bpf_map *map, const void *key)
 {
 	uint8_t one = 1;
@@ -466,6 +607,11 @@ int datapath__add_onlink(struct datapath *dp, const struct cidr *prefix)
 
 	memcpy(key.addr, prefix->addr, ADDR_LEN);
 	return put_flag(dp->skel->maps.moat_onlink, &key);
+}
+
+int datapath__add_local(struct datapath *dp, const uint8_t *addr)
+{
+	return put_flag(dp->skel->maps.moat_local, addr);
 }
 
 int datapath__add_dhcp_server(struct datapath *dp, const uint8_t *addr)
@@ -509,6 +655,15 @@ int datapath__set_worker(struct datapath *dp, pid_t worker)
 int datapath__set_proxy_port(struct datapath *dp, uint16_t port)
 {
 	dp->config.proxy_port = port;
+	return write_config(dp);
+}
+
+int datapath__set_proxy_v6(struct datapath *dp, bool v6)
+{
+	if (v6)
+		dp->config.flags |= MOAT_CONFIG_F_PROXY_V6;
+	else
+		dp->config.flags &= (__u16)~MOAT_CONFIG_F_PROXY_V6;
 	return write_config(dp);
 }
 

@@ -14,7 +14,12 @@
 
 struct datapath;
 
+/* What a datapath guards; tests load both to compare them. */
+#define DATAPATH_LINK 0x1 /* a link (moat start): the classifier */
+#define DATAPATH_CONFINE 0x2 /* one cgroup's sockets (moat run) */
+
 struct datapath_opts {
+	unsigned int programs; /* DATAPATH_*; 0 means DATAPATH_LINK */
 	int ifindex;
 	bool audit; /* report what would be blocked, drop nothing */
 	bool has_l2; /* the link's packets start with an Ethernet header */
@@ -72,6 +77,23 @@ bool datapath_link_has_filter(int ifindex);
  */
 int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork);
 
+/*
+ * Confine a cgroup (moat run): its socket hooks and the egress hook that
+ * backs them. They are attached without a link, so that they stay if
+ * moat dies: the cgroup stays confined (fail closed), and removing the
+ * cgroup releases them. datapath__close() detaches them.
+ */
+int datapath__attach_confined(struct datapath *dp, int cgroup_fd);
+
+/*
+ * Leave the confining hooks attached when the datapath is closed: their
+ * cgroup still has processes, which must stay confined.
+ */
+void datapath__keep_confined(struct datapath *dp);
+
+/* This host's own addresses: a confined command may reach them. */
+int datapath__add_local(struct datapath *dp, const uint8_t *addr);
+
 /* A socket of the proxy's, allowed to reach the upstream resolvers. */
 int datapath__add_upstream_sock(struct datapath *dp, uint64_t cookie);
 
@@ -96,6 +118,8 @@ int datapath__get_proc_tag(struct datapath *dp, pid_t pid, uint32_t *tag);
 /* Let the fork hook know the runner's worker, and the DNS hook the proxy. */
 int datapath__set_worker(struct datapath *dp, pid_t worker);
 int datapath__set_proxy_port(struct datapath *dp, uint16_t port);
+/* moat run: the proxy also listens on [::1], for IPv6 queries. */
+int datapath__set_proxy_v6(struct datapath *dp, bool v6);
 
 /* The process behind a DNS query from a client address; 0 or -ENOENT. */
 int datapath__dns_client(struct datapath *dp, const struct endpoint *client,
@@ -115,6 +139,7 @@ int datapath__read_stats(struct datapath *dp, uint64_t stats[MOAT_STAT_MAX]);
 enum datapath_prog {
 	DATAPATH_PROG_EGRESS,
 	DATAPATH_PROG_INGRESS,
+	DATAPATH_PROG_CONFINED_EGRESS,
 };
 
 /* A program's fd, for BPF_PROG_TEST_RUN in tests and benchmarks. */

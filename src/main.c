@@ -18,6 +18,7 @@ static const char usage[] =
 	"  wait-ready [--ready-file F] [--timeout S]\n"
 	"  check [POLICY] [HOST...]     validate a policy, explain verdicts\n"
 	"  summary --audit-log F [--format markdown|json]\n"
+	"  run [POLICY] -- CMD [ARG...]  confine one command\n"
 	"\n"
 	"moat COMMAND --help describes each command.\n";
 
@@ -27,7 +28,7 @@ static const struct {
 } commands[] = {
 	{ "start", cmd_start },		  { "stop", cmd_stop },
 	{ "wait-ready", cmd_wait_ready }, { "check", cmd_check },
-	{ "summary", cmd_summary },
+	{ "summary", cmd_summary },	  { "run", cmd_run },
 };
 
 int main(int argc, char **argv)

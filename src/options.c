@@ -33,6 +33,9 @@ enum {
 	OPT_MIN_TTL,
 	OPT_TTL_GRACE,
 	OPT_MAX_ADDRESSES,
+	OPT_USER,
+	OPT_SUMMARY,
+	OPT_EXPLAIN,
 };
 
 struct option_def {
@@ -52,11 +55,12 @@ static const struct option_def option_defs[] = {
 	{ { "upstream", required_argument, NULL, OPT_UPSTREAM }, OPTS_POLICY },
 	{ { "interface", required_argument, NULL, OPT_INTERFACE },
 	  OPTS_PLACEMENT },
-	{ { "cgroup", required_argument, NULL, OPT_CGROUP }, OPTS_PLACEMENT },
+	{ { "cgroup", required_argument, NULL, OPT_CGROUP },
+	  OPTS_PLACEMENT | OPTS_RUN },
 	{ { "dns-listen", required_argument, NULL, OPT_DNS_LISTEN },
 	  OPTS_PLACEMENT },
 	{ { "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
-	  OPTS_PLACEMENT },
+	  OPTS_PLACEMENT | OPTS_RUN },
 	{ { "pid-file", required_argument, NULL, OPT_PID_FILE },
 	  OPTS_PLACEMENT },
 	{ { "ready-file", required_argument, NULL, OPT_READY_FILE },
@@ -72,11 +76,15 @@ static const struct option_def option_defs[] = {
 	  OPTS_PLACEMENT },
 	{ { "sudo-allow", required_argument, NULL, OPT_SUDO_ALLOW },
 	  OPTS_PLACEMENT },
-	{ { "min-ttl", required_argument, NULL, OPT_MIN_TTL }, OPTS_PLACEMENT },
+	{ { "min-ttl", required_argument, NULL, OPT_MIN_TTL },
+	  OPTS_PLACEMENT | OPTS_RUN },
 	{ { "ttl-grace", required_argument, NULL, OPT_TTL_GRACE },
-	  OPTS_PLACEMENT },
+	  OPTS_PLACEMENT | OPTS_RUN },
 	{ { "max-addresses", required_argument, NULL, OPT_MAX_ADDRESSES },
-	  OPTS_PLACEMENT },
+	  OPTS_PLACEMENT | OPTS_RUN },
+	{ { "user", required_argument, NULL, OPT_USER }, OPTS_RUN },
+	{ { "summary", required_argument, NULL, OPT_SUMMARY }, OPTS_RUN },
+	{ { "explain", no_argument, NULL, OPT_EXPLAIN }, OPTS_CHECK },
 	{ { "verbose", no_argument, NULL, 'v' }, 0 },
 	{ { "help", no_argument, NULL, 'h' }, 0 },
 };
@@ -190,6 +198,15 @@ static int parse_placement(struct options *o, int opt, const char *arg)
 		return 0;
 	case OPT_SUDO_ALLOW:
 		return add_sudo_allow(o, arg);
+	case OPT_USER:
+		o->run_user = arg;
+		return 0;
+	case OPT_SUMMARY:
+		o->summary_file = arg;
+		return 0;
+	case OPT_EXPLAIN:
+		o->explain = true;
+		return 0;
 	}
 	return -EINVAL;
 }

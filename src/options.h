@@ -13,6 +13,8 @@
 /* Which option groups a command accepts. */
 #define OPTS_POLICY 0x1
 #define OPTS_PLACEMENT 0x2
+#define OPTS_RUN 0x4 /* moat run's own */
+#define OPTS_CHECK 0x8 /* moat check's own */
 
 #define MOAT_RUN_DIR "/run/moat"
 #define MOAT_DEFAULT_PID_FILE MOAT_RUN_DIR "/moat.pid"
@@ -35,11 +37,31 @@ struct options {
 	/* sudo lockdown */
 	bool sudo_lockdown;
 	struct lockdown_opts lockdown;
+	/* moat run */
+	const char *run_user; /* NULL: the user who ran sudo */
+	const char *summary_file; /* the markdown report, at exit */
+	/* moat check */
+	bool explain;
 	/* common */
 	int verbose;
 	char **args; /* operands after the options */
 	int nargs;
 };
+
+/* The POLICY options' help, for the commands that take them. */
+#define OPTIONS_POLICY_HELP                                                    \
+	"POLICY options:\n"                                                    \
+	"  --config FILE          JSON policy file (schema in the README)\n"   \
+	"  --allow HOST[:PORTS]   allow a host and every name under it;\n"     \
+	"                         '*' is one label, '**' one or more\n"        \
+	"  --allow-cidr CIDR[:PORTS]\n"                                        \
+	"  --deny HOST[:PORTS]    deny rules win over allow rules\n"           \
+	"  --deny-cidr CIDR[:PORTS]\n"                                         \
+	"  --mode enforce|audit   audit blocks nothing and logs would_block\n" \
+	"  --upstream ADDR[:PORT] upstream resolver (default: the system's)\n"
+
+#define OPTIONS_PORTS_HELP \
+	"  PORTS is PORT[/tcp|/udp] joined with ';', as in 'example.com:443'\n"
 
 /* Exit statuses of the contract. */
 #define EXIT_RUNTIME 1

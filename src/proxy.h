@@ -18,8 +18,10 @@ struct proxy;
 struct steps;
 
 struct proxy_opts {
-	struct endpoint listen; /* the primary address, from --dns-listen */
+	/* The primary address, from --dns-listen; port 0: a free one. */
+	struct endpoint listen;
 	bool listen_v6_loopback; /* also listen on [::1] for IPv6 queries */
+	bool forwarded; /* and for queries from other namespaces */
 	const struct endpoint *upstreams;
 	size_t nupstreams;
 	enum policy_mode mode;
@@ -60,7 +62,10 @@ int proxy__tick(struct proxy *px);
 
 void proxy__stats(const struct proxy *px, struct proxy_stats *stats);
 
-/* The addresses the listening sockets are bound to, for the redirect. */
+/*
+ * The addresses the listening sockets are bound to, for the redirect
+ * (have_v6: whether IPv6 queries have one).
+ */
 void proxy__listen_addrs(const struct proxy *px, struct endpoint *v4,
 			 struct endpoint *v6, bool *have_v6);
 

@@ -46,25 +46,17 @@ static int listener_socket(const struct endpoint *ep, bool tcp)
 	return fd;
 }
 
-static int listener_add(struct proxy *px, const struct endpoint *ep, bool tcp,
-			bool optional)
+/* Bind and register one listener; -errno, with nothing said, on failure. */
+static int listener_open(struct proxy *px, const struct endpoint *ep, bool tcp)
 {
 	struct listener *l = &px->listeners[px->nlisteners];
-	char text[ADDR_TEXT_MAX];
 	int fd, err;
 
+	if (px->nlisteners == PROXY_LISTENERS_MAX)
+		return -E2BIG;
 	fd = listener_socket(ep, tcp);
-	if (fd == -EADDRNOTAVAIL && optional)
-		return -EADDRNOTAVAIL; /* IPv6 is off on this host */
-	if (fd < 0) {
-		pr_err("DNS listener %s/%s: cannot bind: %s%s",
-		       endpoint_format(ep, text, sizeof(text)),
-		       tcp ? "tcp" : "udp", errstr(fd),
-		       fd == -EADDRINUSE ?
-			       "; another DNS server (systemd-resolved, dnsmasq) may hold it: stop it or pass --dns-listen" :
-			       "");
+	if (fd < 0)
 		return fd;
-	}
 	l->px = px;
 	l->fd = fd;
 	l->tcp = tcp;
@@ -77,6 +69,36 @@ static int listener_add(struct proxy *px, const struct endpoint *ep, bool tcp,
 	}
 	px->nlisteners++;
 	return 0;
+}
+
+static int listener_add(struct proxy *px, const struct endpoint *ep, bool tcp,
+			bool optional)
+{
+	char text[ADDR_TEXT_MAX];
+	int err;
+
+	err = listener_open(px, ep, tcp);
+	if (err == -EADDRNOTAVAIL && optional)
+		return -EADDRNOTAVAIL; /* IPv6 is off on this host */
+	if (err)
+		pr_err("DNS listener %s/%s: cannot bind: %s%s",
+		       endpoint_format(ep, text, sizeof(text)),
+		       tcp ? "tcp" : "udp", errstr(err),
+		       err == -EADDRINUSE ?
+			       "; another DNS server (systemd-resolved, dnsmasq) may hold it: stop it or pass --dns-listen" :
+			       "");
+	return err;
+}
+
+/* Close the listeners from index from on: what a failed attempt opened. */
+static void listeners_drop(struct proxy *px, size_t from)
+{
+	while (px->nlisteners > from) {
+		struct listener *l = &px->listeners[--px->nlisteners];
+
+		loop__del(px->loop, l->fd);
+		close(l->fd);
+	}
 }
 
 /* The same port on the other family's loopback, for the other redirect. */
@@ -183,10 +205,69 @@ uint16_t proxy__forwarded_port(const struct proxy *px)
 	return px->forwarded_port;
 }
 
-int proxy_listen(struct proxy *px)
+/* IPv4 always has a loopback; IPv6 may be disabled. */
+static int listen_other_loopback(struct proxy *px, bool quiet)
 {
 	struct endpoint other;
+	bool v6;
 	int err;
+
+	other_loopback(&px->opts.listen, &other);
+	v6 = !addr_is_v4(other.addr);
+	err = quiet ? listener_open(px, &other, false) :
+		      listener_add(px, &other, false, v6);
+	if (!err)
+		err = quiet ? listener_open(px, &other, true) :
+			      listener_add(px, &other, true, v6);
+	if (err == -EADDRNOTAVAIL && v6) {
+		pr_info("IPv6 loopback unavailable: no IPv6 DNS redirect");
+		return 0;
+	}
+	return err;
+}
+
+/*
+ * --dns-listen with port 0 (moat run): a port the kernel picks that is
+ * free for UDP and TCP on both loopbacks, so that several proxies run at
+ * once. A port taken on the second socket means another try.
+ */
+static int listen_ephemeral(struct proxy *px)
+{
+	int attempt, port, err;
+
+	for (attempt = 0; attempt < 16; attempt++) {
+		px->opts.listen.port = 0;
+		err = listener_open(px, &px->opts.listen, false);
+		if (err)
+			break;
+		port = socket_port(px->listeners[0].fd);
+		if (port <= 0) {
+			err = port ? port : -EINVAL;
+			break;
+		}
+		px->opts.listen.port = (uint16_t)port;
+		px->listeners[0].addr.port = (uint16_t)port;
+		err = listener_open(px, &px->opts.listen, true);
+		if (!err)
+			err = listen_other_loopback(px, true);
+		if (err != -EADDRINUSE)
+			break;
+		listeners_drop(px, 0);
+	}
+	if (err) {
+		listeners_drop(px, 0);
+		pr_err("DNS listener on the loopback: cannot bind: %s",
+		       errstr(err));
+	}
+	return err;
+}
+
+int proxy_listen(struct proxy *px)
+{
+	int err;
+
+	if (!px->opts.listen.port)
+		return listen_ephemeral(px);
 
 	err = listener_add(px, &px->opts.listen, false, false);
 	if (!err)
@@ -194,23 +275,15 @@ int proxy_listen(struct proxy *px)
 	if (err)
 		return err;
 
-	err = listen_forwarded(px);
-	if (err)
-		pr_warn("no listener for forwarded DNS: %s; containers' queries will not be answered",
-			errstr(err));
+	if (px->opts.forwarded) {
+		err = listen_forwarded(px);
+		if (err)
+			pr_warn("no listener for forwarded DNS: %s; containers' queries will not be answered",
+				errstr(err));
+	}
 	if (addr_is_v4(px->opts.listen.addr) && !px->opts.listen_v6_loopback)
 		return 0;
-	other_loopback(&px->opts.listen, &other);
-	/* IPv4 always has a loopback; IPv6 may be disabled. */
-	err = listener_add(px, &other, false, addr_is_v4(other.addr) == false);
-	if (!err)
-		err = listener_add(px, &other, true,
-				   addr_is_v4(other.addr) == false);
-	if (err == -EADDRNOTAVAIL) {
-		pr_info("IPv6 loopback unavailable: no IPv6 DNS redirect");
-		return 0;
-	}
-	return err;
+	return listen_other_loopback(px, false);
 }
 
 void proxy__listen_addrs(const struct proxy *px, struct endpoint *v4,

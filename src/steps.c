@@ -524,7 +524,7 @@ void steps__who(struct steps *st, const struct moat_owner *owner,
 
 	switch (owner->tag) {
 	case MOAT_TAG_NONE:
-		who->scope = "host";
+		who->scope = st->untagged_scope ? st->untagged_scope : "host";
 		break;
 	case MOAT_TAG_RUNNER:
 		who->scope = "runner";

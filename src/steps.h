@@ -37,6 +37,9 @@ struct steps {
 	int nsteps;
 	struct htable roots; /* struct step_root by pid */
 	uint64_t boot_to_real_ns;
+	/* The scope of untagged processes: "host", or "command" (moat run,
+	 * whose hooks see the command's processes only). */
+	const char *untagged_scope;
 };
 
 /*

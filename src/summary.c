@@ -20,10 +20,12 @@ enum status {
 };
 
 /* Non-step groups, in the order the report lists them after the steps. */
-static const char *const buckets[] = { "pre_existing", "runner",
-				       "moat",	       "host",
-				       "forwarded",    "unattributed" };
+static const char *const buckets[] = { "command",     "pre_existing",
+				       "runner",      "moat",
+				       "host",	      "forwarded",
+				       "unattributed" };
 static const char *const bucket_titles[] = {
+	"The command (moat run)",
 	"Processes that started before moat",
 	"The runner",
 	"moat itself",
@@ -830,6 +832,67 @@ int summary__markdown(struct summary *s, FILE *out, size_t max_rows)
 		md_group(s, &s->groups[i], out, max_rows);
 	if (md_recommend(s, out))
 		return -ENOMEM;
+	return ferror(out) ? -EIO : 0;
+}
+
+/*
+ * Text for a terminal: names an attacker chose (a DNS name, a process's
+ * name) could carry escape sequences, so only printable ASCII gets out.
+ */
+static void text_plain(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s >= 0x20 && *s < 0x7f ? *s : '?', out);
+}
+
+static void text_row(const struct row *r, FILE *out)
+{
+	fprintf(out, "moat:   %-11s ",
+		r->status == STATUS_BLOCKED ? "blocked" : "would block");
+	text_plain(out, r->dest);
+	if (r->port >= 0)
+		fprintf(out, " port %d", r->port);
+	fputc(' ', out);
+	text_plain(out, r->proto);
+	fputs(" by ", out);
+	text_plain(out, r->process[0] ? r->process : "?");
+	fprintf(out, " (%llu)\n", (unsigned long long)r->count);
+}
+
+int summary__text(struct summary *s, FILE *out, size_t max_rows)
+{
+	size_t i, j, shown = 0, hidden = 0;
+
+	sort_all(s);
+	fprintf(out, "moat: %s: %llu connection%s and %llu DNS quer%s %s; ",
+		audit_mode(s) ? "audit mode" : "enforce mode",
+		(unsigned long long)s->conn_blocked,
+		s->conn_blocked == 1 ? "" : "s",
+		(unsigned long long)s->dns_blocked,
+		s->dns_blocked == 1 ? "y" : "ies",
+		audit_mode(s) ? "would have been blocked" : "blocked");
+	fprintf(out, "%llu and %llu allowed\n",
+		(unsigned long long)s->conn_allowed,
+		(unsigned long long)s->dns_allowed);
+	for (i = 0; i < s->ngroups; i++)
+		for (j = 0; j < s->groups[i].nrows; j++) {
+			const struct row *r = s->groups[i].rows[j];
+
+			if (r->status == STATUS_ALLOWED)
+				continue;
+			if (shown++ < max_rows)
+				text_row(r, out);
+			else
+				hidden++;
+		}
+	if (hidden)
+		fprintf(out,
+			"moat:   ... and %zu more (the audit log has them all)\n",
+			hidden);
+	if (s->events_lost)
+		fprintf(out,
+			"moat: %llu events were lost: the list may be incomplete\n",
+			(unsigned long long)s->events_lost);
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -36,6 +36,12 @@ void summary__set_step(struct summary *s, int number, const char *name,
 /* GitHub-flavoured markdown, as for $GITHUB_STEP_SUMMARY. */
 int summary__markdown(struct summary *s, FILE *out, size_t max_rows);
 
+/*
+ * A few lines for a terminal (moat run's stderr): the totals and what
+ * was blocked, at most max_rows of it.
+ */
+int summary__text(struct summary *s, FILE *out, size_t max_rows);
+
 /* The same data as one JSON document, every row included. */
 int summary__json(struct summary *s, FILE *out);
 

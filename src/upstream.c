@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "policy.h"
 #include "upstream.h"
 
 static bool endpoint_equal(const struct endpoint *a, const struct endpoint *b)
@@ -85,7 +86,36 @@ int upstream_detect(struct endpoint *out, size_t max, size_t *count,
 
 	*count = 0;
 	for (i = 0; i < n; i++)
-		if (!endpoint_equal(&found[i], listen))
+		if (!listen || !endpoint_equal(&found[i], listen))
 			add_unique(out, max, count, &found[i]);
 	return *count ? 0 : -ENOENT;
+}
+
+int upstream_resolve(struct policy *p, const struct endpoint *listen)
+{
+	char text[ADDR_TEXT_MAX];
+	size_t i;
+	int err;
+
+	if (!p->nupstreams) {
+		err = upstream_detect(p->upstreams, POLICY_UPSTREAMS_MAX,
+				      &p->nupstreams, listen);
+		if (err) {
+			pr_err("no upstream resolver in %s; pass --upstream ADDR",
+			       RESOLV_CONF);
+			return err;
+		}
+	}
+	for (i = 0; i < p->nupstreams; i++) {
+		if (listen && !memcmp(&p->upstreams[i], listen,
+				      sizeof(struct endpoint))) {
+			pr_err("--upstream %s is moat's own --dns-listen address",
+			       endpoint_format(&p->upstreams[i], text,
+					       sizeof(text)));
+			return -EINVAL;
+		}
+		pr_info("upstream resolver %s",
+			endpoint_format(&p->upstreams[i], text, sizeof(text)));
+	}
+	return 0;
 }

@@ -20,4 +20,12 @@
 int upstream_detect(struct endpoint *out, size_t max, size_t *count,
 		    const struct endpoint *listen);
 
+/*
+ * The policy's upstreams, or the host's when it names none, checked
+ * against the proxy's own address (listen, NULL when it has none fixed)
+ * and logged. Returns 0 or a negative errno after saying what is wrong.
+ */
+struct policy;
+int upstream_resolve(struct policy *p, const struct endpoint *listen);
+
 #endif /* MOAT_UPSTREAM_H */

@@ -35,7 +35,7 @@ static __always_inline bool moat_event_wanted(const struct moat_packet *pkt,
 	return pkt->frag != MOAT_FRAG_LATER;
 }
 
-static __always_inline bool moat_seen_recently(struct moat_seen_key *key,
+static __always_inline bool moat_seen_recently(const struct moat_seen_key *key,
 					       __u64 now)
 {
 	__u64 *last = bpf_map_lookup_elem(&moat_seen, key);
@@ -67,6 +67,38 @@ static __always_inline bool moat_budget_take(__u64 now)
 		return false;
 	b->tokens--;
 	return true;
+}
+
+/*
+ * Room for an event about key, unless one went out for it within the
+ * window or the budget is spent (that is counted, and so is a full ring).
+ * *now is for moat_event_submit().
+ */
+static __always_inline struct moat_event *
+moat_event_reserve(const struct moat_seen_key *key, __u64 *now)
+{
+	struct moat_event *ev;
+
+	*now = bpf_ktime_get_ns();
+	if (moat_seen_recently(key, *now))
+		return NULL;
+	if (!moat_budget_take(*now)) {
+		moat_count(MOAT_STAT_EVENTS_SUPPRESSED);
+		return NULL;
+	}
+	ev = bpf_ringbuf_reserve(&moat_events, sizeof(*ev), 0);
+	if (!ev)
+		moat_count(MOAT_STAT_EVENTS_LOST);
+	return ev;
+}
+
+static __always_inline void moat_event_submit(struct moat_event *ev,
+					      const struct moat_seen_key *key,
+					      __u64 now)
+{
+	bpf_ringbuf_submit(ev, 0);
+	moat_count(MOAT_STAT_EVENTS_SENT);
+	bpf_map_update_elem(&moat_seen, key, &now, BPF_ANY);
 }
 
 static __always_inline void moat_fill_event(struct moat_event *ev,
@@ -109,7 +141,6 @@ static __always_inline void moat_emit(struct __sk_buff *skb,
 	if (!moat_event_wanted(pkt, d))
 		return;
 
-	now = bpf_ktime_get_ns();
 	key.cookie = bpf_get_socket_cookie(skb);
 	__builtin_memcpy(key.daddr, pkt->daddr, MOAT_ADDR_LEN);
 	key.dport = pkt->dport;
@@ -117,23 +148,11 @@ static __always_inline void moat_emit(struct __sk_buff *skb,
 	key.proto = pkt->proto;
 	key.action = d->action;
 	key.reason = d->reason;
-	if (moat_seen_recently(&key, now))
+	ev = moat_event_reserve(&key, &now);
+	if (!ev)
 		return;
-
-	if (!moat_budget_take(now)) {
-		moat_count(MOAT_STAT_EVENTS_SUPPRESSED);
-		return;
-	}
-
-	ev = bpf_ringbuf_reserve(&moat_events, sizeof(*ev), 0);
-	if (!ev) {
-		moat_count(MOAT_STAT_EVENTS_LOST);
-		return;
-	}
 	moat_fill_event(ev, skb, pkt, d, key.cookie);
-	bpf_ringbuf_submit(ev, 0);
-	moat_count(MOAT_STAT_EVENTS_SENT);
-	bpf_map_update_elem(&moat_seen, &key, &now, BPF_ANY);
+	moat_event_submit(ev, &key, now);
 }
 
 #endif /* MOAT_BPF_EVENTS_H */

@@ -22,6 +22,7 @@
 #define MOAT_UPSTREAM_SOCKS_MAX 8192
 #define MOAT_ONLINK_MAX 64
 #define MOAT_DHCP_SERVERS_MAX 8
+#define MOAT_LOCAL_ADDRS_MAX 256
 
 /* Addresses learned from allowed DNS answers, folded with the CIDR rules. */
 struct {
@@ -191,5 +192,33 @@ struct {
 	__type(key, __u32);
 	__type(value, struct moat_config);
 } moat_config SEC(".maps");
+
+/*
+ * moat run: the sockets whose connect() or sendmsg() a hook let through,
+ * by cookie. Their packets were judged there; the egress hook judges
+ * only what no hook saw (ICMP, raw sockets).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} moat_approved SEC(".maps");
+
+/* moat run: where each redirected DNS socket meant to send, by cookie. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MOAT_DNS_CLIENTS_MAX);
+	__type(key, __u64);
+	__type(value, struct moat_dns_dest);
+} moat_dns_dest SEC(".maps");
+
+/* moat run: this host's own addresses, which no packet leaves it for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MOAT_LOCAL_ADDRS_MAX);
+	__type(key, struct moat_addr_key);
+	__type(value, __u8);
+} moat_local SEC(".maps");
 
 #endif /* MOAT_BPF_MAPS_H */

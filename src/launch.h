@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* launch.h - start the confined command: in its cgroup, as its user */
+#ifndef MOAT_LAUNCH_H
+#define MOAT_LAUNCH_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Room for a message about why the command did not start. */
+#define LAUNCH_ERR_MAX 512
+
+struct launch_user {
+	bool change; /* false: keep moat's own (root) */
+	uid_t uid;
+	gid_t gid;
+	char name[64]; /* for supplementary groups and $USER; may be empty */
+	char home[256]; /* for $HOME; may be empty */
+};
+
+/*
+ * Who runs the command: --user NAME|UID if given, else the user who ran
+ * sudo (SUDO_UID, SUDO_GID, SUDO_USER), else root. Returns 0 or -EINVAL
+ * with err saying why.
+ */
+int launch_user_resolve(const char *spec, struct launch_user *u, char *err,
+			size_t err_len);
+
+struct launch_opts {
+	char *const *argv; /* the command and its arguments */
+	int cgroup_fd; /* the cgroup it joins before it runs */
+	const struct launch_user *user;
+	/* Refuse packet and AF_XDP sockets (seccomp): no cgroup hook sees
+	 * what they send. */
+	bool deny_packet_sockets;
+	const sigset_t *sigmask; /* the mask the command starts with */
+};
+
+/*
+ * Fork and exec the command. The child joins the cgroup, gets its
+ * seccomp filter and drops to the user before exec, and dies if moat
+ * does; nothing of moat's runs in it. Returns 0 with *pid set once the
+ * exec happened, or a negative errno with err saying which step failed
+ * and *status what a shell would exit with (127: not found, 126: not
+ * runnable, 1: the set-up failed); the child is then reaped.
+ */
+int launch_command(const struct launch_opts *o, pid_t *pid, int *status,
+		   char *err, size_t err_len);
+
+#endif /* MOAT_LAUNCH_H */
