@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# probe.py - one network attempt, and how it ended, in one word: what the
+# moat run tests check, since "refused at once" and "dropped" differ only
+# in the errno and a timeout.
+#
+#   probe.py tcp HOST PORT      connect(): "connected", "refused", ...
+#   probe.py udp HOST PORT      sendto() and a reply: "reply", "refused",
+#                               "timeout", ...
+#   probe.py icmp HOST          an echo request from a raw socket (root):
+#                               "reply", "timeout", errno
+#   probe.py socket KIND        packet, sock_packet, xdp: "made" or errno
+import errno
+import socket
+import struct
+import sys
+
+
+def word(err):
+    if isinstance(err, socket.timeout):
+        return "timeout"
+    if err.errno == errno.ECONNREFUSED:
+        return "refused"
+    return errno.errorcode.get(err.errno, str(err.errno))
+
+
+def family_of(host):
+    return socket.getaddrinfo(host, None)[0][0]
+
+
+def tcp(host, port):
+    s = socket.socket(family_of(host), socket.SOCK_STREAM)
+    s.settimeout(3)
+    try:
+        s.connect((host, int(port)))
+        return "connected"
+    except OSError as e:
+        return word(e)
+
+
+def udp(host, port):
+    s = socket.socket(family_of(host), socket.SOCK_DGRAM)
+    s.settimeout(2)
+    try:
+        s.sendto(b"ping", (host, int(port)))
+        s.recvfrom(512)
+        return "reply"
+    except OSError as e:
+        return word(e)
+
+
+def checksum(data):
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    total = (total >> 16) + (total & 0xFFFF)
+    return ~(total + (total >> 16)) & 0xFFFF
+
+
+# No connect() first, as ping does to pick a source address: only the
+# packet itself meets moat.
+def icmp(host):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.settimeout(2)
+    header = struct.pack("!BBHHH", 8, 0, 0, 0x6d6f, 1)
+    packet = struct.pack("!BBHHH", 8, 0, checksum(header + b"moat"),
+                         0x6d6f, 1) + b"moat"
+    try:
+        s.sendto(packet, (host, 0))
+        while True:
+            data, _ = s.recvfrom(1024)
+            if data[20] == 0:  # an echo reply
+                return "reply"
+    except OSError as e:
+        return word(e)
+
+
+def make_socket(kind):
+    args = {
+        "packet": (socket.AF_PACKET, socket.SOCK_RAW, 0),
+        "sock_packet": (socket.AF_INET, 10, 0),  # SOCK_PACKET
+        "xdp": (44, socket.SOCK_RAW, 0),  # AF_XDP
+    }[kind]
+    try:
+        socket.socket(*args).close()
+        return "made"
+    except OSError as e:
+        return word(e)
+
+
+def main():
+    kind, rest = sys.argv[1], sys.argv[2:]
+    commands = {"tcp": tcp, "udp": udp, "icmp": icmp, "socket": make_socket}
+    print(commands[kind](*rest))
+
+
+if __name__ == "__main__":
+    main()

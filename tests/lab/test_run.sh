@@ -1,0 +1,271 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# test_run.sh - `moat run`: one command confined, in the lab's runner,
+# with hooks on a cgroup of its own and nothing else on the host touched.
+
+# moat run as a client would start it, its audit log the lab's. The lab
+# runs as root; SUDO_* would make moat run drop to whoever ran sudo.
+confined() {
+	client env -u SUDO_UID -u SUDO_GID -u SUDO_USER "$MOAT" run \
+		--audit-log "$LAB_DIR/audit.log" "$@"
+}
+
+probe() {
+	echo python3 "$LAB_SRC/probe.py" "$@"
+}
+
+run_cgroups() {
+	ls -d "$LAB_CGROUP"/moat-run.* 2>/dev/null
+}
+
+# The pid of the moat run whose cgroup (moat-run.PID) is there.
+run_pid() {
+	local cg
+	cg=$(run_cgroups | head -1)
+	echo "${cg##*.}"
+}
+
+# What a run could leave behind: cgroups, programs, maps.
+run_leftovers() {
+	run_cgroups
+	bpftool prog show | grep -o 'name moat_[a-z0-9_]*' | sort -u
+	bpftool map show | grep -o 'name moat_[a-z0-9_]*' | sort -u
+	bpftool cgroup show "$LAB_CGROUP"
+}
+
+test_run_allows_and_refuses_at_once() {
+	expect_eq "$(client $(probe tcp 203.0.113.7 80))" connected \
+		"without moat, 203.0.113.7 answers" || return 1
+	expect_eq "$(confined --allow allowed.lab.test -- \
+		$(probe tcp allowed.lab.test 80))" connected \
+		"an allowed name connects" || return 1
+	# Refused, not dropped: a drop would end in a timeout.
+	expect_eq "$(confined --allow allowed.lab.test -- \
+		$(probe tcp 203.0.113.7 80))" refused "TCP refused" || return 1
+	expect_eq "$(confined --allow allowed.lab.test -- \
+		$(probe tcp 2001:db8:1::20 80))" refused "IPv6 refused" ||
+		return 1
+	expect_eq "$(confined --allow allowed.lab.test -- \
+		$(probe udp 203.0.113.7 9999))" refused "UDP refused" ||
+		return 1
+	expect_eq "$(confined --allow allowed.lab.test:443 -- \
+		$(probe tcp allowed.lab.test 80))" refused \
+		"a port outside the rule's refused" || return 1
+	expect_event "the refusal is logged with its process" \
+		'"event":"connect"' '"action":"blocked"' \
+		'"dst_ip":"203.0.113.7"' '"dst_port":80' '"proto":"tcp"' \
+		'"reason":"no_rule"' '"scope":"command"' '"comm":"python3"' ||
+		return 1
+	expect_event "the allowed connection too" '"event":"connect"' \
+		'"action":"allowed"' '"dst_ip":"198.51.100.10"' \
+		'"host":"allowed.lab.test"' '"rule":"allow allowed.lab.test"' ||
+		return 1
+}
+
+test_run_leaves_other_processes_alone() {
+	local job status=0
+	confined --allow allowed.lab.test -- sleep 30 \
+		>"$LAB_DIR/run.out" 2>&1 &
+	job=$!
+	expect "the command's cgroup appears" wait_for 50 run_cgroups ||
+		return 1
+	expect_eq "$(client $(probe tcp 203.0.113.7 80))" connected \
+		"meanwhile, a process outside reaches 203.0.113.7" || return 1
+	expect_eq "$(client dig +short +time=2 +tries=1 blocked.lab.test)" \
+		198.51.100.20 "and resolves what the policy refuses" ||
+		return 1
+	kill -TERM "$(run_pid)"
+	wait "$job" || status=$?
+	expect_eq "$status" 143 \
+		"SIGTERM reaches the command, whose status moat returns" ||
+		return 1
+}
+
+# 203.0.113.53 and 2001:db8::99 run no DNS server on port 53: only moat's
+# proxy can answer there.
+test_run_dns_goes_to_the_proxy() {
+	local out
+	out=$(confined --allow allowed.lab.test -- sh -c '
+		dig +short +time=2 +tries=1 @203.0.113.53 allowed.lab.test
+		dig +short +tcp +time=2 +tries=1 @203.0.113.53 allowed.lab.test
+		dig +short +time=2 +tries=1 @2001:db8::99 allowed.lab.test
+		dig +short +time=2 +tries=1 @127.0.0.53 allowed.lab.test
+		dig +time=2 +tries=1 @192.0.2.53 blocked.lab.test |
+			grep -o "status: [A-Z]*"')
+	expect_eq "$out" "198.51.100.10
+198.51.100.10
+198.51.100.10
+198.51.100.10
+status: REFUSED" "every resolver, UDP and TCP, answered by the proxy" ||
+		return 1
+	expect_event "the query names its process" '"event":"dns"' \
+		'"action":"blocked"' '"qname":"blocked.lab.test"' \
+		'"scope":"command"' '"comm":"dig"' || return 1
+}
+
+test_run_children_stay_confined() {
+	local out
+	out=$(confined --allow allowed.lab.test -- sh -c "
+		sh -c '$(probe tcp 203.0.113.7 80)'
+		( sleep 0.3; $(probe tcp 203.0.113.7 443) ) &
+		wait")
+	expect_eq "$out" "refused
+refused" "a child and a background grandchild, refused" || return 1
+	expect_event "the grandchild's attempt is logged" '"event":"connect"' \
+		'"action":"blocked"' '"dst_ip":"203.0.113.7"' '"dst_port":443' \
+		'"scope":"command"' || return 1
+}
+
+# Each run has its own maps: what one learned, the other may not use.
+test_run_concurrent_runs_keep_their_policies() {
+	local a b
+	confined --allow allowed.lab.test -- sh -c "
+		$(probe tcp allowed.lab.test 80); sleep 1
+		$(probe tcp 198.51.100.20 80)" >"$LAB_DIR/a.out" 2>/dev/null &
+	a=$!
+	confined --allow blocked.lab.test -- sh -c "
+		$(probe tcp blocked.lab.test 80); sleep 1
+		$(probe tcp 198.51.100.10 80)" >"$LAB_DIR/b.out" 2>/dev/null &
+	b=$!
+	wait "$a" "$b"
+	expect_eq "$(cat "$LAB_DIR/a.out")" "connected
+refused" "the first run: its host, not the other's" || return 1
+	expect_eq "$(cat "$LAB_DIR/b.out")" "connected
+refused" "the second run: its host, not the other's" || return 1
+}
+
+test_run_leaves_nothing_behind() {
+	local before after tries=50
+	before=$(run_leftovers)
+	confined --allow allowed.lab.test -- sh -c \
+		"sleep 30 & $(probe tcp allowed.lab.test 80)" >/dev/null 2>&1
+	# The kernel frees programs and maps a moment after their last user.
+	while [ "$(run_leftovers)" != "$before" ] && ((tries-- > 0)); do
+		sleep 0.1
+	done
+	after=$(run_leftovers)
+	expect_eq "$after" "$before" \
+		"no cgroup, program or map left, nor the background sleep" ||
+		return 1
+	expect_eq "$(run_cgroups)" "" "the cgroup is gone" || return 1
+}
+
+test_run_exit_status() {
+	local status=0 err
+	confined -- sh -c 'exit 3' || status=$?
+	expect_eq "$status" 3 "the command's status" || return 1
+	status=0
+	confined -- sh -c 'kill -KILL $$' || status=$?
+	expect_eq "$status" 137 "128 + the signal that killed it" || return 1
+	status=0
+	err=$(confined -- /nonexistent/command 2>&1) || status=$?
+	expect_eq "$status" 127 "a command not found" || return 1
+	expect_match "$err" "'/nonexistent/command': cannot run it" \
+		"and why" || return 1
+	status=0
+	err=$(confined --allow 'foo*.com' -- true 2>&1) || status=$?
+	expect_eq "$status" 2 "a bad rule is a usage error" || return 1
+	status=0
+	err=$(confined --allow allowed.lab.test 2>&1) || status=$?
+	expect_eq "$status" 2 "no command is a usage error" || return 1
+}
+
+test_run_as_the_user_who_ran_sudo() {
+	expect_eq "$(client env SUDO_UID=65534 SUDO_GID=65534 SUDO_USER=nobody \
+		"$MOAT" run -- sh -c 'echo $(id -u) $(id -g) $USER')" \
+		"65534 65534 nobody" "the user who ran sudo, not root" ||
+		return 1
+	expect_eq "$(client env SUDO_UID=65534 SUDO_GID=65534 \
+		"$MOAT" run --user root -- id -u)" 0 "--user root keeps root" ||
+		return 1
+}
+
+test_run_packet_sockets_refused() {
+	expect_eq "$(client $(probe socket packet))" made \
+		"without moat, root makes a packet socket" || return 1
+	expect_eq "$(confined -- $(probe socket packet))" EPERM \
+		"a packet socket is refused, root or not" || return 1
+	expect_eq "$(confined -- $(probe socket sock_packet))" EPERM \
+		"so is SOCK_PACKET" || return 1
+	expect_eq "$(confined -- $(probe tcp 203.0.113.7 80))" refused \
+		"other sockets are made (and face the policy)" || return 1
+}
+
+test_run_icmp_and_raw() {
+	expect_eq "$(client $(probe icmp 203.0.113.7))" reply \
+		"without moat, an echo request from a raw socket is answered" ||
+		return 1
+	expect_eq "$(confined -- $(probe icmp 203.0.113.7))" EPERM \
+		"confined, it is dropped as it leaves" || return 1
+	expect_event "and logged" '"event":"connect"' '"action":"blocked"' \
+		'"dst_ip":"203.0.113.7"' '"icmp_type":8' '"proto":"icmp"' \
+		'"comm":"python3"' || return 1
+	expect_eq "$(confined --allow-cidr 203.0.113.7 -- \
+		$(probe icmp 203.0.113.7))" reply \
+		"a CIDR rule without ports allows it" || return 1
+	expect_fail "ping is refused too" confined -- \
+		ping -c1 -W1 203.0.113.7 || return 1
+	expect "and allowed by the rule" confined --allow-cidr 203.0.113.7 -- \
+		ping -c1 -W1 203.0.113.7 || return 1
+}
+
+test_run_audit_mode() {
+	expect_eq "$(confined --mode audit --allow allowed.lab.test -- \
+		$(probe tcp 203.0.113.7 80))" connected \
+		"audit mode lets it through" || return 1
+	expect_eq "$(confined --mode audit --allow allowed.lab.test -- \
+		dig +short +time=2 +tries=1 blocked.lab.test)" 198.51.100.20 \
+		"and answers names outside the policy" || return 1
+	expect_event "would_block logged" '"event":"connect"' \
+		'"action":"would_block"' '"dst_ip":"203.0.113.7"' || return 1
+}
+
+test_run_summaries() {
+	local err
+	err=$(confined --allow allowed.lab.test \
+		--summary "$LAB_DIR/summary.md" -- sh -c \
+		"$(probe tcp 203.0.113.7 80); dig +short blocked.lab.test" \
+		2>&1 >/dev/null)
+	expect_match "$err" "1 connection and 1 DNS query blocked" \
+		"the totals on stderr" || return 1
+	expect_match "$err" "blocked +203.0.113.7 port 80 tcp by python3" \
+		"and what was blocked" || return 1
+	expect_match "$(cat "$LAB_DIR/summary.md")" \
+		'### The command \(moat run\)' "the markdown report" || return 1
+	expect_match "$(cat "$LAB_DIR/summary.md")" \
+		'`blocked.lab.test` \| \| dns \| :no_entry: blocked' \
+		"names the blocked query" || return 1
+}
+
+# Killed, moat cannot clean up; the command's cgroup stays confined (the
+# hooks are not tied to moat's life), and the next run removes it once
+# it is empty.
+test_run_killed_moat_fails_closed() {
+	local job cg stray
+	confined --allow allowed.lab.test -- sh -c 'setsid sleep 30 & wait' \
+		>"$LAB_DIR/run.out" 2>&1 &
+	job=$!
+	expect "the command's cgroup appears" wait_for 50 run_cgroups ||
+		return 1
+	cg=$(run_cgroups)
+	expect "the command starts" wait_for 50 \
+		sh -c "grep -qx sleep /proc/*/comm 2>/dev/null; \
+			xargs -I{} cat /proc/{}/comm <'$cg/cgroup.procs' |
+			grep -qx sleep" || return 1
+	kill -KILL "$(run_pid)"
+	wait "$job" 2>/dev/null
+	expect "the shell dies with moat, the detached sleep lives on" \
+		wait_for 50 sh -c "[ \"\$(xargs -I{} cat /proc/{}/comm \
+			<'$cg/cgroup.procs')\" = sleep ]" || return 1
+	stray=$(cat "$cg/cgroup.procs")
+	expect_eq "$(client sh -c "echo \$\$ >'$cg/cgroup.procs' &&
+		exec $(probe tcp 203.0.113.7 80)")" refused \
+		"a process in the dead run's cgroup is still confined" ||
+		return 1
+	expect_match "$(confined -- true 2>&1)" "still runs there, confined" \
+		"the next run says so" || return 1
+	kill -KILL "$stray"
+	wait_for 50 sh -c "! grep -q . '$cg/cgroup.procs'"
+	confined -- true >/dev/null 2>&1
+	expect_eq "$(run_cgroups)" "" "and removes it once it is empty" ||
+		return 1
+}
