@@ -4,8 +4,12 @@
 #include <string.h>
 
 #include "commands.h"
+#include "hostmatch.h"
 #include "log.h"
 #include "options.h"
+
+/* Rules one name can match at once, listed by --explain. */
+#define POLICY_RULES_EXPLAIN_MAX 1024
 
 static const char check_help[] =
 	"Usage: moat check [POLICY] [HOST...]\n"
@@ -16,6 +20,10 @@ static const char check_help[] =
 	"\n" OPTIONS_POLICY_HELP
 	"  --github               add the GitHub service hosts, as start does\n"
 	"  --github-hosts LIST    replace the default list of them\n"
+	"\n"
+	"Options:\n"
+	"  --explain              show, rule by rule, why each HOST is allowed\n"
+	"                         or blocked\n"
 	"\n"
 	"Example:\n"
 	"  moat check --allow github.com:443 api.github.com example.org\n";
@@ -51,7 +59,84 @@ static void print_verdict(const struct policy *p, const char *host,
 	putchar('\n');
 }
 
-static int check_host(const struct policy *p, const char *host)
+/* What one rule does to the traffic it covers. */
+static void print_effect(const struct policy *p, const struct rule *r)
+{
+	char ports[512];
+
+	fputs(r->effect == RULE_DENY ? "denies " : "allows ", stdout);
+	if (r->portset == MOAT_PORTSET_ALL)
+		fputs("every port and protocol", stdout);
+	else
+		printf("ports %s", portsets__format(p->portsets, r->portset,
+						    ports, sizeof(ports)));
+}
+
+/*
+ * --explain for a name: every rule, in the order given, and whether it
+ * covers the name. Address rules judge the name's addresses once DNS
+ * answers, which no check without DNS can know.
+ */
+static void explain_name(const struct policy *p, const char *name)
+{
+	struct hostmatch_hit hits[POLICY_RULES_EXPLAIN_MAX];
+	size_t n, i;
+	uint32_t id;
+
+	n = hostmatch__match(p->hosts, name, hits, POLICY_RULES_EXPLAIN_MAX);
+	for (id = 0; id < p->nrules; id++) {
+		const struct rule *r = &p->rules[id];
+		const struct hostmatch_hit *hit = NULL;
+
+		for (i = 0; i < n && i < POLICY_RULES_EXPLAIN_MAX; i++)
+			if (hits[i].id == id)
+				hit = &hits[i];
+		printf("  rule %u \"%s\": ", id + 1, r->text);
+		if (r->kind == RULE_CIDR) {
+			puts("an address rule: it judges the addresses the name resolves to");
+			continue;
+		}
+		if (!hit) {
+			puts("does not match");
+			continue;
+		}
+		fputs(hit->exact ? "matches the name, and " :
+				   "matches: the name is under it, and ",
+		      stdout);
+		print_effect(p, r);
+		putchar('\n');
+	}
+}
+
+static void explain_addr(const struct policy *p, const uint8_t *addr)
+{
+	uint32_t id;
+
+	for (id = 0; id < p->nrules; id++) {
+		const struct rule *r = &p->rules[id];
+
+		printf("  rule %u \"%s\": ", id + 1, r->text);
+		if (r->kind == RULE_HOST)
+			puts("a name rule: it judges the addresses of the names it matches");
+		else if (!cidr_contains(&r->cidr, addr))
+			puts("does not contain the address");
+		else {
+			fputs("contains the address, and ", stdout);
+			print_effect(p, r);
+			putchar('\n');
+		}
+	}
+}
+
+static void explain_tail(const struct policy *p)
+{
+	puts(p->nrules ?
+		     "  deny rules win over allow rules, whatever their order" :
+		     "  no rules: everything is blocked");
+	fputs("  verdict: ", stdout);
+}
+
+static int check_host(const struct policy *p, const char *host, bool explain)
 {
 	char name[POLICY_HOST_MAX + 1];
 	uint8_t addr[ADDR_LEN];
@@ -59,6 +144,11 @@ static int check_host(const struct policy *p, const char *host)
 	struct verdict v;
 
 	if (!addr_parse(host, addr)) {
+		if (explain) {
+			printf("%s\n", host);
+			explain_addr(p, addr);
+			explain_tail(p);
+		}
 		policy__match_addr(p, addr, &v);
 		print_verdict(p, host, &v,
 			      v.allow_set == MOAT_PORTSET_NONE ||
@@ -68,6 +158,11 @@ static int check_host(const struct policy *p, const char *host)
 	if (policy_normalise_name(host, name, sizeof(name), &why)) {
 		pr_err("'%s': %s", host, why);
 		return EXIT_USAGE;
+	}
+	if (explain) {
+		printf("%s\n", host);
+		explain_name(p, name);
+		explain_tail(p);
 	}
 	policy__match_name(p, name, &v);
 	print_verdict(p, host, &v, verdict_refuses_name(&v));
@@ -89,13 +184,14 @@ int cmd_check(int argc, char **argv)
 	struct options o;
 	int i, ret;
 
-	ret = options_parse("check", check_help, OPTS_POLICY, argc, argv, &o);
+	ret = options_parse("check", check_help, OPTS_POLICY | OPTS_CHECK, argc,
+			    argv, &o);
 	if (ret)
 		goto out;
 	if (!o.nargs)
 		print_policy(&o.policy);
 	for (i = 0; i < o.nargs; i++) {
-		int r = check_host(&o.policy, o.args[i]);
+		int r = check_host(&o.policy, o.args[i], o.explain);
 
 		if (r)
 			ret = r;

@@ -59,6 +59,34 @@ case_ check_lists_rules 0 'policy is valid: 2 rules, enforce mode' \
 case_ check_bad_host 2 "'exa mple\.com': a hostname may hold only" \
 	-- check --allow example.com 'exa mple.com'
 
+# --explain: every rule, in order, and what it does to the host.
+EXPLAIN_POLICY="--allow github.com:443 --deny gist.github.com --allow-cidr 10.0.0.0/8:22 --deny-cidr 10.1.0.0/16"
+case_ explain_parent 0 'rule 1 "allow github\.com:443": matches: the name is under it, and allows ports 443' \
+	-- check $EXPLAIN_POLICY --explain gist.github.com
+case_ explain_deny 0 'rule 2 "deny gist\.github\.com": matches the name, and denies every port and protocol' \
+	-- check $EXPLAIN_POLICY --explain gist.github.com
+case_ explain_verdict 0 'verdict: gist\.github\.com: blocked \(rule "deny gist\.github\.com"\)' \
+	-- check $EXPLAIN_POLICY --explain gist.github.com
+case_ explain_no_match 0 'rule 2 "deny gist\.github\.com": does not match' \
+	-- check $EXPLAIN_POLICY --explain api.github.com
+case_ explain_address_rule_for_name 0 'rule 3 "allow-cidr 10\.0\.0\.0/8:22": an address rule' \
+	-- check $EXPLAIN_POLICY --explain api.github.com
+case_ explain_address 0 'rule 4 "deny-cidr 10\.1\.0\.0/16": contains the address, and denies' \
+	-- check $EXPLAIN_POLICY --explain 10.1.2.3
+case_ explain_address_outside 0 'rule 4 "deny-cidr 10\.1\.0\.0/16": does not contain the address' \
+	-- check $EXPLAIN_POLICY --explain 10.2.3.4
+case_ explain_no_rules 0 'no rules: everything is blocked' \
+	-- check --explain example.org
+case_ explain_needs_check 2 "unknown option '--explain'" \
+	-- start --explain
+
+# moat run: what can be told without root.
+case_ run_help 0 'Usage: moat run \[POLICY\]' -- run --help
+case_ run_no_command 2 'no command to run' -- run --allow example.com
+case_ run_bad_rule 2 "foo\*\.com" -- run --allow 'foo*.com' -- true
+case_ run_placement_option 2 "unknown option '--interface'" \
+	-- run --interface eth0 -- true
+
 case_ bad_wildcard 2 "--allow 'foo\*\.com': a wildcard must be a whole label \('\*' or '\*\*'\)" \
 	-- check --allow 'foo*.com'
 case_ bad_cidr 2 "--deny-cidr '10\.0\.0\.1/8': host bits are set; did you mean 10\.0\.0\.0/8\?" \
