@@ -115,7 +115,8 @@ $(OUTPUT)/tests/%: tests/unit/%.c tests/test.h $(SAN_OBJS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(INCLUDES) -Itests $< $(SAN_OBJS) \
 		$(LDLIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/bpf/%.c tests/test.h $(LIB_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/bpf/%.c tests/test.h tests/pktgen.h tests/bpf/fixture.h \
+		$(LIB_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests $< $(LIB_OBJS) $(LDLIBS) -o $@
 

@@ -8,14 +8,13 @@
 
 #include "allowlist.h"
 #include "datapath.h"
+#include "fixture.h"
 #include "log.h"
 #include "pktgen.h"
 #include "test.h"
 
 #define PASS (-1) /* TC_ACT_UNSPEC: on to the next filter */
 #define DROP 2 /* TC_ACT_SHOT */
-#define RUNNER4 "192.0.2.2"
-#define RUNNER6 "2001:db8::2"
 
 static struct policy pol;
 static struct datapath *dp;
@@ -37,26 +36,6 @@ static const char *const learned[][2] = {
 	{ "192.0.2.11", "ssh.allowed.test" }, { "192.0.2.12", "allowed.test" },
 	{ "2001:db8::10", "allowed.test" },
 };
-
-static int add_rule(const char *kind, const char *spec)
-{
-	char err[POLICY_ERR_MAX];
-	bool cidr = strstr(kind, "cidr") != NULL;
-
-	return policy__add_rule(&pol, kind[0] == 'a' ? RULE_ALLOW : RULE_DENY,
-				cidr ? RULE_CIDR : RULE_HOST, spec, kind, err,
-				sizeof(err));
-}
-
-static int learn(const char *addr_text, const char *host)
-{
-	uint8_t addr[ADDR_LEN];
-	struct verdict v;
-
-	addr_parse(addr_text, addr);
-	policy__match_name(&pol, host, &v);
-	return allowlist__learn(&al, addr, host, &v, 300);
-}
 
 /* The link: 2001:db8::/64 on it, a lease naming 192.0.2.67. */
 static int link_control(void)
@@ -94,7 +73,7 @@ static bool setup(bool audit, bool has_l2)
 	}
 	policy__init(&pol);
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (add_rule(rules[i][0], rules[i][1]))
+		if (fixture_rule(&pol, rules[i][0], rules[i][1]))
 			test__fail("rule %s", rules[i][1]);
 	policy__add_upstream(&pol, "192.0.2.53", "--upstream", err,
 			     sizeof(err));
@@ -107,7 +86,7 @@ static bool setup(bool audit, bool has_l2)
 	    allowlist__init(&al, &pol, dp, NULL))
 		test__fail("cannot program the maps");
 	for (i = 0; i < sizeof(learned) / sizeof(learned[0]); i++)
-		if (learn(learned[i][0], learned[i][1]))
+		if (fixture_learn(&pol, &al, learned[i][0], learned[i][1]))
 			test__fail("learn %s", learned[i][0]);
 	if (link_control())
 		test__fail("cannot program the link's control traffic");
@@ -145,27 +124,9 @@ static int run(enum datapath_prog prog, const struct pkt_desc *d, uint32_t mark)
 #define SYN 0x02
 #define ACK 0x10
 
-#define TCP4(dst, port)                                                    \
-	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_TCP, \
-	.sport = 40000, .dport = port, .tcp_flags = SYN
-#define UDP4(dst, port)                                                    \
-	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_UDP, \
-	.sport = 40000, .dport = port
-#define TCP6(dst, port)                                                    \
-	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_TCP, \
-	.sport = 40000, .dport = port, .tcp_flags = SYN
-#define UDP6(dst, port)                                                    \
-	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_UDP, \
-	.sport = 40000, .dport = port
 #define DHCP4(dst)                                                         \
 	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_UDP, \
 	.sport = 68, .dport = 67
-#define ICMP4(dst, type)                                                    \
-	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_ICMP, \
-	.icmp_type = type
-#define ICMP6(dst, type)                                                      \
-	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_ICMPV6, \
-	.icmp_type = type
 
 static const uint8_t hbh_dst[] = { 0, 60 };
 static const uint8_t routing[] = { 43 };

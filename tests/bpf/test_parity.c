@@ -14,6 +14,7 @@
 #include "allowlist.h"
 #include "cgroup.h"
 #include "datapath.h"
+#include "fixture.h"
 #include "pktgen.h"
 #include "test.h"
 
@@ -24,8 +25,6 @@
  * the same verdict from each, and the one the policy means.
  */
 
-#define RUNNER4 "192.0.2.2"
-#define RUNNER6 "2001:db8::2"
 #define TC_PASS (-1) /* TC_ACT_UNSPEC */
 #define SKB_PASS 1
 
@@ -57,25 +56,6 @@ struct parity_case {
 	bool allowed;
 };
 
-#define TCP4(dst, port)                                                    \
-	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_TCP, \
-	.sport = 40000, .dport = port, .tcp_flags = 0x02
-#define UDP4(dst, port)                                                    \
-	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_UDP, \
-	.sport = 40000, .dport = port
-#define TCP6(dst, port)                                                    \
-	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_TCP, \
-	.sport = 40000, .dport = port, .tcp_flags = 0x02
-#define UDP6(dst, port)                                                    \
-	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_UDP, \
-	.sport = 40000, .dport = port
-#define ICMP4(dst)                                                          \
-	.family = 4, .saddr = RUNNER4, .daddr = dst, .proto = IPPROTO_ICMP, \
-	.icmp_type = 8
-#define ICMP6(dst)                                                            \
-	.family = 6, .saddr = RUNNER6, .daddr = dst, .proto = IPPROTO_ICMPV6, \
-	.icmp_type = 128
-
 static const struct parity_case cases[] = {
 	{ "learned address, any port", { TCP4("192.0.2.10", 8080) }, true },
 	{ "learned address over UDP", { UDP4("192.0.2.10", 9) }, true },
@@ -102,34 +82,14 @@ static const struct parity_case cases[] = {
 	{ "IPv6 CIDR, other port", { TCP6("2001:db8:1::5", 80) }, false },
 	{ "IPv6 CIDR over UDP, its port", { UDP6("2001:db8:1::5", 443) }, true },
 	{ "IPv6 unknown over UDP", { UDP6("2001:db8::99", 443) }, false },
-	{ "ICMP echo, all-ports rule", { ICMP4("192.0.2.10") }, true },
-	{ "ICMP echo, port-scoped rule", { ICMP4("198.51.100.20") }, false },
-	{ "ICMP echo, unknown", { ICMP4("192.0.2.99") }, false },
-	{ "ICMPv6 echo, all-ports rule", { ICMP6("2001:db8::10") }, true },
-	{ "ICMPv6 echo, unknown", { ICMP6("2001:db8::99") }, false },
+	{ "ICMP echo, all-ports rule", { ICMP4("192.0.2.10", 8) }, true },
+	{ "ICMP echo, port-scoped rule", { ICMP4("198.51.100.20", 8) }, false },
+	{ "ICMP echo, unknown", { ICMP4("192.0.2.99", 8) }, false },
+	{ "ICMPv6 echo, all-ports rule", { ICMP6("2001:db8::10", 128) }, true },
+	{ "ICMPv6 echo, unknown", { ICMP6("2001:db8::99", 128) }, false },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
-
-static int add_rule(const char *kind, const char *spec)
-{
-	char err[POLICY_ERR_MAX];
-	bool cidr = strstr(kind, "cidr") != NULL;
-
-	return policy__add_rule(&pol, kind[0] == 'a' ? RULE_ALLOW : RULE_DENY,
-				cidr ? RULE_CIDR : RULE_HOST, spec, kind, err,
-				sizeof(err));
-}
-
-static int learn(const char *addr_text, const char *host)
-{
-	uint8_t addr[ADDR_LEN];
-	struct verdict v;
-
-	addr_parse(addr_text, addr);
-	policy__match_name(&pol, host, &v);
-	return allowlist__learn(&al, addr, host, &v, 300);
-}
 
 /*
  * A network namespace of the test's own: connect() there never reaches a
@@ -185,7 +145,7 @@ static bool setup(void)
 	}
 	policy__init(&pol);
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (add_rule(rules[i][0], rules[i][1]))
+		if (fixture_rule(&pol, rules[i][0], rules[i][1]))
 			test__fail("rule %s", rules[i][1]);
 	if (datapath__open(&dp, &opts)) {
 		test__fail("cannot load the BPF object");
@@ -196,7 +156,7 @@ static bool setup(void)
 	    allowlist__init(&al, &pol, dp, NULL))
 		test__fail("cannot program the maps");
 	for (i = 0; i < sizeof(learned) / sizeof(learned[0]); i++)
-		if (learn(learned[i][0], learned[i][1]))
+		if (fixture_learn(&pol, &al, learned[i][0], learned[i][1]))
 			test__fail("learn %s", learned[i][0]);
 	if (!test__state.failed && make_cgroup())
 		test__fail("cannot make a cgroup with the hooks on it");
