@@ -10,7 +10,12 @@
 #   probe.py icmp HOST          an echo request from a raw socket (root):
 #                               "reply", "timeout", errno
 #   probe.py socket KIND        packet, sock_packet, xdp: "made" or errno
+#   probe.py xdp_umem           register a UMEM on an AF_XDP socket, the
+#                               step before it can send: "registered" or
+#                               errno
+import ctypes
 import errno
+import mmap
 import socket
 import struct
 import sys
@@ -73,6 +78,23 @@ def icmp(host):
         return word(e)
 
 
+SOL_XDP = 283
+XDP_UMEM_REG = 4
+
+
+def xdp_umem():
+    area = mmap.mmap(-1, 16 * 4096)
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(area))
+    # struct xdp_umem_reg as first defined: addr, len, chunk_size, headroom
+    reg = struct.pack("=QQII", addr, len(area), 2048, 0)
+    try:
+        s = socket.socket(44, socket.SOCK_RAW, 0)  # AF_XDP
+        s.setsockopt(SOL_XDP, XDP_UMEM_REG, reg)
+        return "registered"
+    except OSError as e:
+        return word(e)
+
+
 def make_socket(kind):
     args = {
         "packet": (socket.AF_PACKET, socket.SOCK_RAW, 0),
@@ -88,7 +110,8 @@ def make_socket(kind):
 
 def main():
     kind, rest = sys.argv[1], sys.argv[2:]
-    commands = {"tcp": tcp, "udp": udp, "icmp": icmp, "socket": make_socket}
+    commands = {"tcp": tcp, "udp": udp, "icmp": icmp, "socket": make_socket,
+                "xdp_umem": xdp_umem}
     print(commands[kind](*rest))
 
 
