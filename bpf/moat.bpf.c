@@ -868,4 +868,34 @@ int moat_run_egress(struct __sk_buff *skb)
 	return moat_conclude(skb, &pkt, &d) == TC_ACT_SHOT ? 0 : 1;
 }
 
+/*
+ * A process that is gone gives its tag back, and a closed socket its
+ * owner and its moat run state: the LRU maps then hold only what lives,
+ * and a job that forks or opens sockets without end cannot push a live
+ * background process's tag out of them. The tag goes with the last
+ * thread; sched_process_exit's later argument (group_dead, Linux 6.15)
+ * is not read, so older kernels load this too.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(moat_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (task->signal->live.counter)
+		return 0;
+	bpf_map_delete_elem(&moat_proc_tag, &tgid);
+	return 0;
+}
+
+SEC("cgroup/sock_release")
+int moat_sock_release(struct bpf_sock *sk)
+{
+	__u64 cookie = bpf_get_socket_cookie(sk);
+
+	bpf_map_delete_elem(&moat_sock_owner, &cookie);
+	bpf_map_delete_elem(&moat_approved, &cookie);
+	bpf_map_delete_elem(&moat_dns_dest, &cookie);
+	return 1;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -22,8 +22,8 @@
 #define MOAT_TC_PRIORITY 1
 #define MOAT_TC_HANDLE 0x6d6f6174 /* "moat" */
 
-#define DATAPATH_LINKS_MAX 12
-#define DATAPATH_CONFINED_MAX 12
+#define DATAPATH_LINKS_MAX 16
+#define DATAPATH_CONFINED_MAX 16
 
 /* A program attached to a cgroup without a link, to detach at close. */
 struct confined_hook {
@@ -147,6 +147,7 @@ static void choose_programs(struct moat_bpf *skel, unsigned int programs)
 		skel->progs.moat_connect6,	 skel->progs.moat_sendmsg4,
 		skel->progs.moat_sendmsg6,	 skel->progs.moat_dns_egress,
 		skel->progs.moat_packet_sendmsg, skel->progs.moat_fork,
+		skel->progs.moat_exit,
 	};
 	struct bpf_program *confine_only[] = {
 		skel->progs.moat_run_connect4,
@@ -497,6 +498,7 @@ int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork)
 		dp->skel->progs.moat_dns_egress,
 		dp->skel->progs.moat_sockops,
 		dp->skel->progs.moat_setsockopt,
+		dp->skel->progs.moat_sock_release,
 	};
 	size_t i;
 	int fd, err = 0;
@@ -504,6 +506,8 @@ int datapath__attach_hooks(struct datapath *dp, const char *cgroup, bool fork)
 	/* The fork hook first: children of processes tagged later inherit. */
 	if (fork)
 		err = attach_link(dp, dp->skel->progs.moat_fork, -1);
+	if (!err && fork)
+		err = attach_link(dp, dp->skel->progs.moat_exit, -1);
 	if (!err && bpf_program__autoload(dp->skel->progs.moat_packet_sendmsg))
 		err = attach_link(dp, dp->skel->progs.moat_packet_sendmsg, -1);
 	if (err)
@@ -549,9 +553,10 @@ static int attach_confined(struct datapath *dp, struct bpf_program *prog)
 int datapath__attach_confined(struct datapath *dp, int cgroup_fd)
 {
 	struct bpf_program *hooks[] = {
-		/* Owners first, so that every later event can name one. */
+		/* The cgroup is empty yet: the order does not matter. */
 		dp->skel->progs.moat_sock_create,
 		dp->skel->progs.moat_sockops,
+		dp->skel->progs.moat_sock_release,
 		dp->skel->progs.moat_run_recvmsg4,
 		dp->skel->progs.moat_run_recvmsg6,
 		dp->skel->progs.moat_run_getpeername4,

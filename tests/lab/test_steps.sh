@@ -31,9 +31,14 @@ setsid "$MOAT" start --github $(moat_lab_args) --upstream 192.0.2.53 $* \
 EOF
 }
 
-run_job() {
+# Run the job; moat, which its first step started, goes on running.
+run_job_only() {
 	client "$LAB_DIR/runner/bin/Runner.Worker" "$LAB_DIR/job.json" \
 		>"$LAB_DIR/job.out" 2>&1
+}
+
+run_job() {
+	run_job_only
 	local status=$?
 	"$MOAT" stop --pid-file "$LAB_DIR/moat.pid" --timeout 10
 	return $status
@@ -52,15 +57,53 @@ event_with() {
 	return 1
 }
 
+# One of a daemon's maps (pid $1, map name $2), found among its file
+# descriptors: the value for a number key $3, or without one, how many
+# entries it holds.
+daemon_map() {
+	python3 - "$@" <<'EOF'
+import glob, json, re, subprocess, sys
+
+def bpftool(*args):
+    out = subprocess.run(["bpftool", "-j", *args], capture_output=True,
+                         text=True).stdout
+    return json.loads(out) if out else None
+
+owner, name, key = sys.argv[1], sys.argv[2], sys.argv[3:]
+for info in glob.glob("/proc/%s/fdinfo/*" % owner):
+    found = re.search(r"^map_id:\s*(\d+)", open(info).read(), re.M)
+    if not found:
+        continue
+    m = bpftool("map", "show", "id", found.group(1))
+    if not m or m.get("name") != name:
+        continue
+    dump = [e.get("formatted", e)
+            for e in bpftool("map", "dump", "id", found.group(1)) or []]
+    if not key:
+        print(len(dump))
+    for e in dump:
+        if key and e["key"] == int(key[0]):
+            print(e["value"])
+    break
+EOF
+}
+
 test_steps_attributed() {
-	local fetch blocked direct bg
+	local fetch blocked direct bg d="$LAB_DIR"
 	runner_job \
 		"Start moat" "$(moat_step --allow allowed.lab.test)" \
-		"Fetch allowed" 'curl -sf -4 --max-time 2 http://allowed.lab.test/
-(sleep 1.5; exec curl -sf -4 --max-time 2 http://allowed.lab.test:8080/) >/dev/null 2>&1 &' \
-		"Fetch blocked" '! dig +time=1 +tries=1 blocked.lab.test | grep -q NOERROR' \
-		"Fetch direct" '! curl -sf --max-time 1 http://203.0.113.7/; sleep 2'
-	expect "the job runs" run_job || { cat "$LAB_DIR/job.out" >&2; return 1; }
+		"Fetch allowed" "sh -c 'echo \$\$ >$d/fetch.pid; exec curl -sf -4 --max-time 2 http://allowed.lab.test/'
+(sleep 1.5; exec curl -sf -4 --max-time 2 http://allowed.lab.test:8080/) >/dev/null 2>&1 &" \
+		"Fetch blocked" "! sh -c 'echo \$\$ >$d/dig.pid; exec dig +time=1 +tries=1 blocked.lab.test' | grep -q NOERROR" \
+		"Fetch direct" "! sh -c 'echo \$\$ >$d/direct.pid; exec curl -sf --max-time 1 http://203.0.113.7/'; sleep 2"
+	expect "the job runs" run_job_only ||
+		{ cat "$LAB_DIR/job.out" >&2; return 1; }
+	# moat, which step 2 started, carries moat's own tag (0xfffffffe).
+	expect_eq "$(daemon_map "$(cat "$d/moat.pid")" moat_proc_tag \
+		"$(cat "$d/moat.pid")")" 4294967294 \
+		"moat is tagged as moat, not as step 2" || return 1
+	expect "moat stops" "$MOAT" stop --pid-file "$d/moat.pid" --timeout 10 ||
+		return 1
 
 	expect_event "step 3 announced" '"event":"step"' '"step":3' \
 		'"name":"Fetch allowed"' || return 1
@@ -69,15 +112,23 @@ test_steps_attributed() {
 	expect_event "the allowed fetch is step 3's curl" '"event":"connect"' \
 		'"action":"allowed"' '"dst_port":80' '"scope":"step"' \
 		'"step":3' '"step_name":"Fetch allowed"' '"comm":"curl"' \
-		'"pid":[0-9]+' '"exe":"/usr/bin/curl"' || return 1
+		"\"pid\":$(cat "$d/fetch.pid")," '"exe":"/usr/bin/curl"' ||
+		return 1
 	expect_event "its DNS query too" '"event":"dns"' \
-		'"qname":"allowed.lab.test"' '"step":3' '"comm":"curl"' || return 1
+		'"qname":"allowed.lab.test"' '"step":3' '"comm":"curl"' \
+		"\"pid\":$(cat "$d/fetch.pid")," || return 1
 	expect_event "the refused query is step 4's dig" '"event":"dns"' \
 		'"qname":"blocked.lab.test"' '"action":"blocked"' '"step":4' \
-		'"step_name":"Fetch blocked"' '"comm":"dig"' || return 1
+		'"step_name":"Fetch blocked"' '"comm":"dig"' \
+		"\"pid\":$(cat "$d/dig.pid")," || return 1
 	expect_event "the direct address is step 5's" '"event":"connect"' \
 		'"dst_ip":"203.0.113.7"' '"action":"blocked"' '"step":5' \
-		'"comm":"curl"' || return 1
+		'"step_name":"Fetch direct"' '"comm":"curl"' \
+		"\"pid\":$(cat "$d/direct.pid")," || return 1
+	# Every query and connection the job made is a step's.
+	expect_no_match "$(grep -E '"event":"(dns|connect)"' "$d/audit.log")" \
+		'"scope":"(host|unattributed|pre_existing|runner)"' \
+		"every event attributed to a step" || return 1
 	# Started in step 3, connecting while step 5 runs: still step 3's.
 	expect_event "the background process keeps its step" \
 		'"event":"connect"' '"dst_port":8080' '"step":3' || return 1
@@ -103,6 +154,36 @@ test_steps_attributed() {
 	expect_match "$(cat "$LAB_DIR/last.out")" \
 		'\| `203\.0\.113\.7` \| 80 \| tcp \| :no_entry: blocked \| `curl` \| 1 \|' \
 		"and lists what each did" || return 1
+}
+
+# A job that forks and opens sockets without end must not fill moat's
+# maps (LRU maps, which would push out the oldest entries: a quiet
+# background process's tag among them). What exits and closes is
+# forgotten.
+test_steps_maps_hold_only_what_lives() {
+	local tags socks
+	runner_job \
+		"Start moat" "$(moat_step --allow allowed.lab.test)" \
+		"Churn" "python3 -c '
+import os, socket
+for i in range(3000):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect((\"198.51.100.10\", 9))
+    s.close()
+'"
+	expect "the job runs" run_job_only ||
+		{ cat "$LAB_DIR/job.out" >&2; return 1; }
+	tags=$(daemon_map "$(cat "$LAB_DIR/moat.pid")" moat_proc_tag)
+	socks=$(daemon_map "$(cat "$LAB_DIR/moat.pid")" moat_sock_owner)
+	"$MOAT" stop --pid-file "$LAB_DIR/moat.pid" --timeout 10
+	expect "3000 processes came and went; $tags tags remain" \
+		test "$tags" -lt 500 || return 1
+	expect "3000 sockets came and went; $socks owners remain" \
+		test "$socks" -lt 500 || return 1
 }
 
 # Steps running at once: each process keeps its own step's tag.
