@@ -53,12 +53,22 @@ struct group {
 	size_t nrows, cap;
 };
 
+/* Distinct ports one recommendation lists; past that, all ports. */
+#define RECOMMEND_PORTS_MAX 32
+
 /* A host or address to recommend, with the ports it was reached on. */
 struct recommend {
 	struct hnode node;
 	char *dest;
 	bool cidr;
-	char ports[256];
+	/*
+	 * Reached by a protocol without ports (ICMP, ...), or on more ports
+	 * than the list holds: only a rule without ports allows that.
+	 */
+	bool any_port;
+	uint16_t ports[RECOMMEND_PORTS_MAX];
+	bool udp[RECOMMEND_PORTS_MAX];
+	size_t nports;
 };
 
 struct summary {
@@ -266,22 +276,44 @@ static struct recommend *get_recommend(struct htable *t, const char *dest,
 	return r;
 }
 
-/* Note "PORT" or "PORT/udp" once in a recommendation's port list. */
+/*
+ * Note how a destination was reached. A port-scoped rule allows TCP and
+ * UDP on its ports only, so anything else (ICMP, a packet without ports)
+ * makes the recommendation a rule without ports.
+ */
 static void recommend_port(struct recommend *r, int port, const char *proto)
 {
-	char item[32];
-	size_t len = strlen(r->ports);
+	bool udp = !strcmp(proto, "udp");
+	size_t i;
 
-	if (port < 0 || (strcmp(proto, "tcp") && strcmp(proto, "udp")))
+	if (r->any_port)
 		return;
-	snprintf(item, sizeof(item), "%d%s", port,
-		 strcmp(proto, "udp") ? "" : "/udp");
-	if (strstr(r->ports, item) &&
-	    (strstr(r->ports, item)[strlen(item)] == ';' ||
-	     strstr(r->ports, item)[strlen(item)] == '\0'))
+	if (port < 0 || port > 65535 || (strcmp(proto, "tcp") && !udp)) {
+		r->any_port = true;
 		return;
-	snprintf(r->ports + len, sizeof(r->ports) - len, "%s%s", len ? ";" : "",
-		 item);
+	}
+	for (i = 0; i < r->nports; i++)
+		if (r->ports[i] == port && r->udp[i] == udp)
+			return;
+	if (r->nports == RECOMMEND_PORTS_MAX) {
+		r->any_port = true;
+		return;
+	}
+	r->ports[r->nports] = (uint16_t)port;
+	r->udp[r->nports++] = udp;
+}
+
+/* "443;8080;123/udp", or "" for a rule without ports. */
+static const char *recommend_ports(const struct recommend *r, char *buf,
+				   size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; !r->any_port && i < r->nports && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%u%s", i ? ";" : "",
+				      r->ports[i], r->udp[i] ? "/udp" : "");
+	return buf;
 }
 
 static enum status parse_status(const char *action)
@@ -738,12 +770,24 @@ static void collect_rec(struct hnode *n, void *ctx)
 	l->items[l->n++] = container_of(n, struct recommend, node);
 }
 
+/* Names alphabetically, addresses in address order, IPv4 first. */
 static int rec_cmp(const void *a, const void *b)
 {
 	const struct recommend *x = *(const struct recommend *const *)a;
 	const struct recommend *y = *(const struct recommend *const *)b;
+	uint8_t ax[ADDR_LEN], ay[ADDR_LEN];
 
+	if (x->cidr && y->cidr && !addr_parse(x->dest, ax) &&
+	    !addr_parse(y->dest, ay))
+		return memcmp(ax, ay, ADDR_LEN);
 	return strcmp(x->dest, y->dest);
+}
+
+/* An address as a rule names it: "192.0.2.7/32", "2001:db8::1/128". */
+static void recommend_cidr(const struct recommend *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", r->dest,
+		 strchr(r->dest, ':') ? "/128" : "/32");
 }
 
 /* The recommendations, sorted; the caller frees items. */
@@ -766,25 +810,22 @@ static int sorted_recommends(struct summary *s, struct rec_list *l)
  */
 static void md_rec_lines(const struct rec_list *l, bool cidr, FILE *out)
 {
+	char dest[ADDR_TEXT_MAX + 8], ports[RECOMMEND_PORTS_MAX * 12];
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
 		const struct recommend *r = l->items[i];
-		bool v6 = strchr(r->dest, ':') != NULL;
+		bool brackets;
 
 		if (r->cidr != cidr)
 			continue;
-		fputs("  ", out);
-		if (cidr && v6 && r->ports[0])
-			fputc('[', out);
-		fputs(r->dest, out);
+		recommend_ports(r, ports, sizeof(ports));
+		brackets = cidr && strchr(r->dest, ':') && ports[0];
 		if (cidr)
-			fputs(v6 ? "/128" : "/32", out);
-		if (cidr && v6 && r->ports[0])
-			fputc(']', out);
-		if (r->ports[0])
-			fprintf(out, ":%s", r->ports);
-		fputc('\n', out);
+			recommend_cidr(r, dest, sizeof(dest));
+		fprintf(out, "  %s%s%s%s%s\n", brackets ? "[" : "",
+			cidr ? dest : r->dest, brackets ? "]" : "",
+			ports[0] ? ":" : "", ports);
 	}
 }
 
@@ -966,6 +1007,20 @@ static void json_totals(struct summary *s, struct json_writer *w)
 	json_w_object_end(w);
 }
 
+/* One recommendation, as the markdown gives it: a CIDR for an address. */
+static void json_rec(struct json_writer *w, const struct recommend *r)
+{
+	char dest[ADDR_TEXT_MAX + 8], ports[RECOMMEND_PORTS_MAX * 12];
+
+	if (r->cidr)
+		recommend_cidr(r, dest, sizeof(dest));
+	recommend_ports(r, ports, sizeof(ports));
+	json_w_object_begin(w);
+	json_w_string(w, "destination", r->cidr ? dest : r->dest);
+	json_w_string(w, "ports", ports[0] ? ports : NULL);
+	json_w_object_end(w);
+}
+
 static int json_recommend(struct summary *s, struct json_writer *w)
 {
 	struct rec_list l;
@@ -980,12 +1035,7 @@ static int json_recommend(struct summary *s, struct json_writer *w)
 		for (i = 0; audit_mode(s) && i < l.n; i++) {
 			if (l.items[i]->cidr != (pass == 1))
 				continue;
-			json_w_object_begin(w);
-			json_w_string(w, "destination", l.items[i]->dest);
-			json_w_string(w, "ports",
-				      l.items[i]->ports[0] ? l.items[i]->ports :
-							     NULL);
-			json_w_object_end(w);
+			json_rec(w, l.items[i]);
 		}
 		json_w_array_end(w);
 	}

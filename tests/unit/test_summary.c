@@ -232,15 +232,21 @@ static void check_audit_recommends(const struct json_value *doc)
 	 * buckets.
 	 */
 	ASSERT_EQ(cidrs->array.count, 31, "addresses reached without a name");
-	ASSERT_STREQ(recommended(cidrs, "198.51.100.100"), "443", "npm");
-	ASSERT_STREQ(recommended(cidrs, "198.51.100.124"), "443", "last npm");
-	ASSERT_STREQ(recommended(cidrs, "198.51.100.66"), "123/udp",
+	ASSERT_STREQ(recommended(cidrs, "198.51.100.100/32"), "443", "npm");
+	ASSERT_STREQ(recommended(cidrs, "198.51.100.124/32"), "443",
+		     "last npm");
+	ASSERT_STREQ(recommended(cidrs, "198.51.100.66/32"), "123/udp",
 		     "UDP is named");
-	ASSERT_STREQ(recommended(cidrs, "2001:db8:1::20"), "443", "IPv6");
-	ASSERT_STREQ(recommended(cidrs, "203.0.113.9"), "8443", "forwarded");
-	ASSERT_FALSE(recommended(cidrs, "198.51.100.10"),
+	ASSERT_STREQ(recommended(cidrs, "2001:db8:1::20/128"), "443", "IPv6");
+	ASSERT_STREQ(recommended(cidrs, "203.0.113.9/32"), "8443", "forwarded");
+	/* A port-scoped rule would still block the ping. */
+	ASSERT_STREQ(recommended(cidrs, "203.0.113.7/32"), "",
+		     "reached by port 80 and by ICMP: no ports");
+	ASSERT_STREQ(str(&cidrs->array.items[0], "destination"),
+		     "198.51.100.66/32", "addresses in address order");
+	ASSERT_FALSE(recommended(cidrs, "198.51.100.10/32"),
 		     "an address reached through a name is not repeated");
-	ASSERT_FALSE(recommended(cidrs, "198.51.100.20"),
+	ASSERT_FALSE(recommended(cidrs, "198.51.100.20/32"),
 		     "nor one a would-be-blocked name led to");
 }
 
@@ -268,6 +274,43 @@ static void test_markup_is_neutralised(void)
 	free(md);
 }
 
+#define WOULD_BLOCK(port, proto)                                     \
+	"{\"event\":\"start\",\"mode\":\"audit\"}",                  \
+		"{\"event\":\"connect\",\"action\":\"would_block\"," \
+		"\"dst_ip\":\"203.0.113.5\",\"dst_port\":" port      \
+		",\"proto\":\"" proto "\",\"scope\":\"host\"}"
+
+/* Each port once, however often and in whatever order it was reached. */
+static void test_recommended_ports_are_a_set(void)
+{
+	const char *const lines[] = {
+		WOULD_BLOCK("8443", "tcp"), WOULD_BLOCK("443", "tcp"),
+		WOULD_BLOCK("443", "tcp"),  WOULD_BLOCK("53", "udp"),
+		WOULD_BLOCK("8443", "tcp"),
+	};
+	struct json_value *doc = NULL;
+	struct summary *s = summary__new();
+	char *buf = NULL;
+	size_t i, len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	ASSERT_TRUE(s && out, "setup");
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		ASSERT_OK(summary__add_line(s, lines[i], strlen(lines[i])),
+			  "line");
+	ASSERT_OK(summary__json(s, out), "render");
+	fclose(out);
+	ASSERT_OK(json_parse(buf, len, &doc, NULL), "parses");
+	ASSERT_STREQ(
+		recommended(json_object_get(json_object_get(doc, "recommended"),
+					    "cidrs"),
+			    "203.0.113.5/32"),
+		"8443;443;53/udp", "443 after 8443 is not taken for it");
+	json_free(doc);
+	free(buf);
+	summary__free(s);
+}
+
 static void test_empty_log(void)
 {
 	struct summary *s = summary__new();
@@ -286,10 +329,15 @@ static void test_empty_log(void)
 }
 
 static const struct test_case cases[] = {
-	TEST(test_markdown_enforce),	  TEST(test_markdown_audit),
-	TEST(test_json_enforce),	  TEST(test_json_audit),
-	TEST(test_json_parses_back),	  TEST(test_json_audit_recommends),
-	TEST(test_markup_is_neutralised), TEST(test_empty_log),
+	TEST(test_markdown_enforce),
+	TEST(test_markdown_audit),
+	TEST(test_json_enforce),
+	TEST(test_json_audit),
+	TEST(test_json_parses_back),
+	TEST(test_json_audit_recommends),
+	TEST(test_markup_is_neutralised),
+	TEST(test_empty_log),
+	TEST(test_recommended_ports_are_a_set),
 };
 
 TEST_MAIN("summary", cases)
