@@ -249,11 +249,27 @@ static __always_inline bool moat_is_inbound_reply(struct __sk_buff *skb,
 	return false;
 }
 
-static __always_inline bool moat_is_kept(struct __sk_buff *skb)
+/*
+ * A connection open before moat started is kept. Its entry is 1 until
+ * its first packet here, which is reported (once: the audit log then says
+ * it was kept) and sets it to 2.
+ */
+static __always_inline bool moat_is_kept(struct __sk_buff *skb,
+					 struct moat_decision *d)
 {
 	__u64 cookie = bpf_get_socket_cookie(skb);
+	__u8 *kept;
 
-	return cookie && bpf_map_lookup_elem(&moat_kept, &cookie);
+	kept = cookie ? bpf_map_lookup_elem(&moat_kept, &cookie) : NULL;
+	if (!kept)
+		return false;
+	moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_EXISTING,
+		       MOAT_RULE_NONE);
+	if (*kept == MOAT_KEPT_NEW) {
+		*kept = MOAT_KEPT_REPORTED;
+		d->notify = true;
+	}
+	return true;
 }
 
 static __always_inline void moat_frag_key_of(const struct moat_packet *pkt,
@@ -327,9 +343,8 @@ static __always_inline void moat_decide_egress(struct __sk_buff *skb,
 	if (d->action != MOAT_ACTION_ALLOWED && moat_is_inbound_reply(skb, pkt))
 		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_INBOUND,
 			       MOAT_RULE_NONE);
-	else if (d->action != MOAT_ACTION_ALLOWED && moat_is_kept(skb))
-		moat_decide_as(d, MOAT_ACTION_ALLOWED, MOAT_REASON_EXISTING,
-			       MOAT_RULE_NONE);
+	else if (d->action != MOAT_ACTION_ALLOWED)
+		moat_is_kept(skb, d);
 	moat_remember_first_fragment(pkt, d);
 }
 

@@ -32,6 +32,10 @@
  */
 #define MOAT_SOCK_MARK 0x6d6f6174U /* "moat" */
 
+/* Values of the kept-connection map (see moat_is_kept()). */
+#define MOAT_KEPT_NEW 1
+#define MOAT_KEPT_REPORTED 2
+
 /* Port set identifiers: 0 and 1 are fixed, the rest are interned sets. */
 #define MOAT_PORTSET_NONE 0
 #define MOAT_PORTSET_ALL 1

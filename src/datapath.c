@@ -603,7 +603,9 @@ int datapath__add_passive(struct datapath *dp, uint64_t cookie)
 
 int datapath__add_kept(struct datapath *dp, uint64_t cookie)
 {
-	return put_flag(dp->skel->maps.moat_kept, &cookie);
+	uint8_t fresh = MOAT_KEPT_NEW;
+
+	return map_put(dp->skel->maps.moat_kept, &cookie, &fresh);
 }
 
 int datapath__add_onlink(struct datapath *dp, const struct cidr *prefix)

@@ -25,7 +25,7 @@ static __always_inline void moat_count(__u32 stat)
 static __always_inline bool moat_event_wanted(const struct moat_packet *pkt,
 					      const struct moat_decision *d)
 {
-	if (d->action != MOAT_ACTION_ALLOWED)
+	if (d->action != MOAT_ACTION_ALLOWED || d->notify)
 		return true;
 	if (d->reason != MOAT_REASON_RULE)
 		return false; /* upstream, control and inbound: noise */

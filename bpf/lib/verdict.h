@@ -7,6 +7,7 @@ struct moat_decision {
 	__u32 rule;
 	__u8 action; /* enum moat_action */
 	__u8 reason; /* enum moat_reason */
+	bool notify; /* worth an event though allowed and routine */
 };
 
 static __always_inline void moat_decide_as(struct moat_decision *d, __u8 action,
@@ -15,6 +16,7 @@ static __always_inline void moat_decide_as(struct moat_decision *d, __u8 action,
 	d->action = action;
 	d->reason = reason;
 	d->rule = rule;
+	d->notify = false;
 }
 
 /*

@@ -248,7 +248,15 @@ test_connection_open_before_start_is_kept() {
 	expect "the open connection still works" wait_for 30 \
 		grep -q after "$LAB_DIR/kept.out" || { exec 8>&-; return 1; }
 	exec 8>&-
+	expect_event "logged once as kept" '"event":"connect"' \
+		'"action":"allowed"' '"dst_ip":"203.0.113.7"' '"dst_port":7000' \
+		'"reason":"existing_connection"' || return 1
+	expect_eq "$(grep -c existing_connection "$LAB_DIR/audit.log")" 1 \
+		"once, not a line a packet" || return 1
 	expect "a new connection there is blocked" client sh -c \
 		'echo x | socat -t 1 - TCP:203.0.113.7:7000,connect-timeout=1; test $? != 0' ||
 		return 1
+	expect_event "and logged as blocked" '"event":"connect"' \
+		'"action":"blocked"' '"dst_ip":"203.0.113.7"' '"dst_port":7000' \
+		'"reason":"no_rule"' '"comm":"socat"' || return 1
 }

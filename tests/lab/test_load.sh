@@ -63,6 +63,11 @@ test_load_dns_and_connections() {
 	moat_stop TERM || return 1
 
 	expect_eq "$(stat_of events_lost)" 0 "no event lost" || return 1
+	expect_eq "$(stat_of events_suppressed)" 0 \
+		"none held back by the rate limit either" || return 1
+	# Every event the kernel sent is a line: connections, refused sockets.
+	expect_eq "$(grep -cE '"event":"(connect|socket)"' "$LAB_DIR/audit.log")" \
+		"$(stat_of events_sent)" "one line per event sent" || return 1
 	expect_eq "$(stat_of log_write_errors)" 0 "no line unwritten" ||
 		return 1
 	# Every query the proxy read is one line of the log.
