@@ -65,6 +65,8 @@ for f in "$OUT"/fuzz/fuzz_*; do
 	suite "$(basename "$f")" run_fuzzer "$f"
 done
 suite cli tests/cli/run.sh
+suite cli-san env MOAT="$PWD/$OUT/san/moat" CLI_SUITE=cli-san \
+	tests/cli/run.sh
 suite action tests/action.sh
 suite lab tests/lab/run.sh
 # The lab again with the daemon built under ASan and UBSan.

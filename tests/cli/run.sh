@@ -5,6 +5,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 MOAT=${MOAT:-$HERE/../../moat}
+SUITE=${CLI_SUITE:-cli}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -16,13 +17,13 @@ case_() {
 	out=$("$MOAT" "$@" 2>&1)
 	status=$?
 	if [ "$status" != "$want" ]; then
-		echo "FAIL cli/$name: exit status $status, expected $want"
+		echo "FAIL $SUITE/$name: exit status $status, expected $want"
 		echo "$out" | sed 's/^/    | /' | head -10
 	elif ! grep -Eq -- "$re" <<<"$out"; then
-		echo "FAIL cli/$name: no match for /$re/"
+		echo "FAIL $SUITE/$name: no match for /$re/"
 		echo "$out" | sed 's/^/    | /' | head -10
 	else
-		echo "PASS cli/$name"
+		echo "PASS $SUITE/$name"
 	fi
 }
 
@@ -148,9 +149,9 @@ JSON
 	wait "$server" 2>/dev/null
 	if grep -q '### Step 3: Install dependencies (npm) (success)' <<<"$out" &&
 		grep -q '### Step 4: Run tests (failure)' <<<"$out"; then
-		echo "PASS cli/summary_github_api"
+		echo "PASS $SUITE/summary_github_api"
 	else
-		echo "FAIL cli/summary_github_api"
+		echo "FAIL $SUITE/summary_github_api"
 		grep '###' <<<"$out" | sed 's/^/    | /'
 	fi
 }
@@ -170,24 +171,24 @@ summary_formats() {
 	"$MOAT" summary --audit-log "$log" --format json >"$TMP/summary.json"
 	status=$?
 	if [ "$status" != 0 ]; then
-		echo "FAIL cli/summary_json_parses: exit status $status"
+		echo "FAIL $SUITE/summary_json_parses: exit status $status"
 	elif ! python3 -c 'import json,sys; json.load(sys.stdin)' \
 		<"$TMP/summary.json" 2>"$TMP/summary.err"; then
-		echo "FAIL cli/summary_json_parses: not JSON"
+		echo "FAIL $SUITE/summary_json_parses: not JSON"
 		sed 's/^/    | /' "$TMP/summary.err" | tail -1
 	else
-		echo "PASS cli/summary_json_parses"
+		echo "PASS $SUITE/summary_json_parses"
 	fi
 	"$MOAT" summary --audit-log "$log" --format markdown >"$TMP/summary.md"
 	status=$?
 	if [ "$status" != 0 ]; then
-		echo "FAIL cli/summary_markdown_golden: exit status $status"
+		echo "FAIL $SUITE/summary_markdown_golden: exit status $status"
 	elif ! diff -u "$HERE/../data/summary-enforce.md" "$TMP/summary.md" \
 		>"$TMP/summary.diff"; then
-		echo "FAIL cli/summary_markdown_golden: differs from the golden file"
+		echo "FAIL $SUITE/summary_markdown_golden: differs from the golden file"
 		head -20 "$TMP/summary.diff" | sed 's/^/    | /'
 	else
-		echo "PASS cli/summary_markdown_golden"
+		echo "PASS $SUITE/summary_markdown_golden"
 	fi
 }
 summary_formats
@@ -221,9 +222,9 @@ url_case() {
 		grep -q '^192\.0\.2\.9: allowed, ports 80/tcp' <<<"$out" &&
 		grep -q '^nope\.example\.net: blocked' <<<"$out" &&
 		grep -q 'ACTIONS_RUNTIME_URL: not an http(s) URL' <<<"$out"; then
-		echo "PASS cli/github_url_variables"
+		echo "PASS $SUITE/github_url_variables"
 	else
-		echo "FAIL cli/github_url_variables"
+		echo "FAIL $SUITE/github_url_variables"
 		sed 's/^/    | /' <<<"$out"
 	fi
 }

@@ -49,7 +49,11 @@ san_dir=
 trap 'lab_down; [ -n "$san_dir" ] && rm -rf "$san_dir"' EXIT
 for fn in $(declare -F | awk '{ print $3 }' | grep '^test_'); do
 	[ -n "$filter" ] && [[ $fn != *$filter* ]] && continue
-	if [ -n "$reason" ]; then
+	# CI sets MOAT_LAB_REQUIRED: there, a lab that cannot run is a fault.
+	if [ -n "$reason" ] && [ -n "${MOAT_LAB_REQUIRED:-}" ]; then
+		echo "FAIL $suite_name/$fn: $reason (MOAT_LAB_REQUIRED is set)"
+		continue
+	elif [ -n "$reason" ]; then
 		echo "SKIP $suite_name/$fn: $reason"
 		continue
 	fi
