@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,44 +29,86 @@
 #define DROPIN_TMP SUDOERS_D "/.moat-lockdown.tmp"
 
 /*
- * Root by another name: programs that run other programs, write or move
- * any file, change owners and modes, or reach the firewall and moat
- * itself. Under sudo, each of them undoes the lockdown. Versioned names
- * (python3.11, pip3) are compared without their version.
+ * Root by another name: under sudo, each of these undoes the lockdown.
+ * One family a line, with the reason, which is also what the refusal
+ * says. A name is refused when its base name, the part of it before the
+ * first '.' (vim.basic, nc.openbsd, mkfs.ext4) or the part before the
+ * first '-' (systemd-run, ssh-keygen, ld-linux-x86-64.so.2) matches, once
+ * a version is taken off its end (python3.11, gcc-12, perf_6.1) and a
+ * cross compiler's target off its front (x86_64-linux-gnu-gcc).
  */
-static const char root_equivalent[] =
-	/* shells and launchers */
-	" sh bash dash zsh ksh mksh csh tcsh fish"
-	" busybox su sudo sudoedit doas pkexec runuser"
-	" setpriv capsh chroot nsenter unshare env nohup"
-	" setsid nice ionice timeout stdbuf xargs find"
-	" watch script expect strace ltrace gdb flock"
-	/* editors and pagers, which spawn shells */
-	" vi vim nvim view vimdiff nano pico emacs ed"
-	" ex less more most man"
-	/* interpreters */
-	" awk gawk mawk nawk sed perl python ruby node"
-	" nodejs php lua tclsh wish java jshell pwsh"
-	" Rscript R irb deno bun julia"
-	/* package managers and builds, which run scripts */
-	" apt apt-get aptitude dpkg snap rpm yum dnf"
-	" pip npm npx yarn pnpm gem bundle cargo go"
-	" make cmake gcc cc g++ clang ld"
-	/* containers: the docker group is root, and so is docker */
-	" docker dockerd podman kubectl nerdctl ctr crictl"
-	" buildah runc containerd lxc"
-	/* files, owners and modes */
-	" tee cp mv dd install chmod chown chgrp ln"
-	" rsync tar zip unzip cpio truncate rm mkdir"
-	" touch patch git curl wget ssh scp sftp"
-	" socat nc ncat netcat openssl"
-	/* the system, the firewall, moat */
-	" systemctl service journalctl mount umount modprobe"
-	" insmod rmmod sysctl crontab at kill pkill"
-	" killall ip tc nft iptables ip6tables ebtables"
-	" bpftool moat visudo passwd useradd usermod"
-	" groupadd gpasswd chpasswd adduser addgroup setcap"
-	" ldconfig update-alternatives ";
+#define ROOT_BY_NAME "it is root by another name: "
+static const struct {
+	const char *why;
+	const char *names;
+} root_equivalent[] = {
+	/* time sh, nice sh; ld-linux.so sh, and ldd runs a binary's loader */
+	{ ROOT_BY_NAME "it runs any program it is given",
+	  "sh bash rbash dash zsh ksh mksh csh tcsh fish busybox toybox env "
+	  "nohup setsid nice ionice chrt taskset numactl prlimit timeout "
+	  "time stdbuf unbuffer faketime fakeroot flock xargs find parallel "
+	  "watch entr run-parts start-stop-daemon script expect rlwrap tmux "
+	  "screen byobu chroot nsenter unshare cgexec firejail bwrap ld ldd" },
+	{ ROOT_BY_NAME "it runs programs as another user",
+	  "su sudo sudoedit doas pkexec run0 runuser setpriv capsh sg "
+	  "newgrp" },
+	/* systemd-run, a unit, a D-Bus call to systemd, root's crontab */
+	{ ROOT_BY_NAME "it has systemd, D-Bus or cron run a program as root",
+	  "systemctl systemd service initctl busctl dbus gdbus machinectl "
+	  "crontab at batch" },
+	/* perf record -- sh, gdb -p 1, strace -o any file */
+	{ ROOT_BY_NAME "it runs programs or takes over running ones",
+	  "gdb lldb strace ltrace valgrind perf bpftrace" },
+	/* :!sh in vi, !sh in less, man and journalctl's pager, \! in psql */
+	{ ROOT_BY_NAME "it opens a shell from inside (!sh) or writes any file",
+	  "vi vim nvim gvim view rview rvim vimdiff ex ed red nano pico "
+	  "emacs jed joe mc mcedit micro editor sensible-editor "
+	  "select-editor vipw vigr less more most pg man pager "
+	  "sensible-pager journalctl w3m lynx elinks links mail mailx ftp "
+	  "telnet sqlite3 psql mysql mariadb" },
+	/* awk 'BEGIN{system("sh")}', sed's e command, dc's ! */
+	{ ROOT_BY_NAME "it runs any code it is given",
+	  "awk gawk mawk nawk sed perl python pypy ruby irb node nodejs deno "
+	  "bun php lua luajit tclsh wish java jshell groovy scala kotlin "
+	  "pwsh Rscript R julia guile ocaml ghc runghc erl escript elixir "
+	  "iex sbcl clisp racket gnuplot octave dc m4 tcc" },
+	/* maintainer scripts, setup.py, Makefiles, gcc -wrapper */
+	{ ROOT_BY_NAME "it runs the install scripts or build rules it is given",
+	  "apt apt-get aptitude dpkg snap flatpak rpm yum dnf zypper pacman "
+	  "apk pip pipx uv poetry conda npm npx yarn pnpm gem bundle cpan "
+	  "cpanm composer cargo rustc go make cmake meson ninja scons mvn "
+	  "gradle ant bazel dotnet gcc cc c++ g++ clang clang++ cpp as "
+	  "ansible puppet salt terraform helm" },
+	/* docker run --privileged -v /:/host */
+	{ ROOT_BY_NAME "a container it starts is root on the host",
+	  "docker dockerd podman kubectl nerdctl ctr crictl buildah runc "
+	  "crun containerd lxc lxd incus" },
+	/*
+	 * Over /etc/sudoers.d, /etc/passwd or a root-run script: sort -o,
+	 * tar -x (and --checkpoint-action), unlink of moat's drop-in, which
+	 * hands the user back the runner's own NOPASSWD rule.
+	 */
+	{ ROOT_BY_NAME "it writes, moves, removes or mounts over any file",
+	  "tee cp mv rename dd install ln link unlink rm shred truncate "
+	  "mkdir touch patch split csplit sort shuf uniq iconv ptx xxd "
+	  "sponge rsync tar zip unzip 7z 7za 7zr unrar cpio pax bsdtar ar "
+	  "objcopy strip zstd lz4 gpg openssl debugfs mknod mount umount" },
+	/* chmod u+s, setfacl on /etc/shadow, setcap cap_setuid */
+	{ ROOT_BY_NAME "it gives away any file, or the right to run as root",
+	  "chmod chown chgrp setfacl setfattr setcap" },
+	/* curl -o, git's hooks and aliases, ssh -o ProxyCommand, tcpdump -z */
+	{ ROOT_BY_NAME "it writes what it fetches anywhere or runs a command",
+	  "curl wget aria2c git ssh scp sftp socat nc ncat netcat tcpdump "
+	  "dhclient" },
+	{ ROOT_BY_NAME "it changes the kernel, the firewall or moat itself",
+	  "modprobe insmod rmmod kmod kexec sysctl ip tc nft iptables "
+	  "ip6tables ebtables arptables xtables conntrack bpftool moat kill "
+	  "pkill killall" },
+	/* a second uid 0, a library every root program loads */
+	{ ROOT_BY_NAME "it changes who is root or what root runs",
+	  "visudo passwd useradd usermod groupadd gpasswd chpasswd newusers "
+	  "adduser addgroup ldconfig update-alternatives" },
+};
 
 static int fail(char *err, size_t err_len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -80,27 +123,68 @@ static int fail(char *err, size_t err_len, const char *fmt, ...)
 	return -EPERM;
 }
 
-/* "python3.11" -> "python", "pip3" -> "pip": a version is no disguise. */
-static void unversioned(const char *path, char *out, size_t len)
+/* name is one of list's space-separated words. */
+static bool in_list(const char *list, const char *name, size_t len)
 {
-	const char *base = strrchr(path, '/');
 	size_t n;
 
-	snprintf(out, len, "%s", base ? base + 1 : path);
-	n = strlen(out);
-	while (n > 1 && strchr("0123456789.-", out[n - 1]))
-		out[--n] = '\0';
+	for (; *list; list += n + strspn(list + n, " ")) {
+		n = strcspn(list, " ");
+		if (n == len && !strncasecmp(list, name, len))
+			return true;
+	}
+	return false;
 }
 
-static bool is_root_equivalent(const char *path)
+static const char *family_of_exact(const char *name, size_t len)
 {
-	char name[NAME_MAX + 3];
+	size_t i;
 
-	/* Space-delimited, as the names are in the list. */
-	name[0] = ' ';
-	unversioned(path, name + 1, sizeof(name) - 2);
-	strcat(name, " ");
-	return strstr(root_equivalent, name) != NULL;
+	for (i = 0; i < sizeof(root_equivalent) / sizeof(root_equivalent[0]);
+	     i++)
+		if (in_list(root_equivalent[i].names, name, len))
+			return root_equivalent[i].why;
+	return NULL;
+}
+
+/*
+ * The family name[0..len) belongs to, as it is (sqlite3, run0) or once
+ * its version is off (python3.11, gcc-12), or NULL.
+ */
+static const char *family_of(const char *name, size_t len)
+{
+	const char *why = family_of_exact(name, len);
+
+	while (!why && len > 1 && strchr("0123456789.-_", name[len - 1]))
+		len--;
+	return why ? why : family_of_exact(name, len);
+}
+
+/* The whole name, then the part before the first '.', then before '-'. */
+static const char *name_family(const char *name)
+{
+	const char *why = family_of(name, strlen(name));
+
+	if (!why)
+		why = family_of(name, strcspn(name, "."));
+	if (!why && *name != '-')
+		why = family_of(name, strcspn(name, "-"));
+	return why;
+}
+
+/* Why the command at path is root by another name, or NULL. */
+static const char *root_equivalent_why(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	const char *why, *target;
+
+	base = base ? base + 1 : path;
+	why = name_family(base);
+	/* x86_64-linux-gnu-gcc-12: the target's vendor part, then the tool. */
+	target = strstr(base, "-linux-");
+	if (!why && target && (target = strchr(target + 7, '-')) != NULL)
+		why = name_family(target + 1);
+	return why;
 }
 
 /*
@@ -137,6 +221,7 @@ static bool root_owned_path(const char *path)
 
 int lockdown_check_command(const char *path, const char **why)
 {
+	const char *family;
 	char real[PATH_MAX];
 	struct stat st;
 
@@ -154,8 +239,11 @@ int lockdown_check_command(const char *path, const char **why)
 		*why = "no such executable file";
 		return -EINVAL;
 	}
-	if (is_root_equivalent(path) || is_root_equivalent(real)) {
-		*why = "it is root by another name (it can run programs, write files or change the firewall)";
+	family = root_equivalent_why(path);
+	if (!family)
+		family = root_equivalent_why(real);
+	if (family) {
+		*why = family;
 		return -EINVAL;
 	}
 	if (!root_owned_path(path) || !root_owned_path(real)) {

@@ -29,9 +29,12 @@ struct lockdown_opts {
 
 /*
  * Refuse a command sudo may still run: a relative path, one a non-root
- * user can change, or a program that is root by another name (a shell,
- * an editor, an interpreter, a package manager, docker, tee, cp, chmod,
- * ...). Returns 0, or -EINVAL with *why.
+ * user can change, or a program that is root by another name (a shell or
+ * launcher, an editor or pager, an interpreter, a debugger, a package
+ * manager or build tool, docker, systemd-run, tee, cp, chmod, ...), by
+ * its name or the name of the file it links to, with or without a
+ * version or a suffix after a '.' or '-' (vim.basic, python3.12,
+ * systemd-run). Returns 0, or -EINVAL with *why.
  */
 int lockdown_check_command(const char *path, const char **why);
 

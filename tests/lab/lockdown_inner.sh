@@ -51,11 +51,19 @@ sudo_denied() {
 		grep -q "not allowed"
 }
 
+# Refused at once; should one be taken, the daemon is stopped in time.
+refused_allow() {
+	timeout 10 "$MOAT" start $MOAT_ARGS --sudo-lockdown \
+		--sudo-user "$LOCKED" --sudo-allow "$1" 2>&1 |
+		grep -q 'root by another name'
+}
+
 fake_etc
 check "before: the user has sudo" as_locked sudo -n /bin/ls /
-check "a root-equivalent allowed command is refused" sh -c \
-	"\"$MOAT\" start $MOAT_ARGS --sudo-lockdown --sudo-user $LOCKED \
-	--sudo-allow /usr/bin/python3 2>&1 | grep -q 'root by another name'"
+check "a root-equivalent allowed command is refused" \
+	refused_allow /usr/bin/python3
+check "a launcher by another name (taskset) is refused" \
+	refused_allow /usr/bin/taskset
 
 check "lockdown starts" start_moat --sudo-lockdown --sudo-user "$LOCKED" \
 	--sudo-allow /usr/bin/id
