@@ -368,31 +368,43 @@ static int check_dropin_last(char *err, size_t err_len)
 	return ret;
 }
 
-static int write_dropin(const struct lockdown_opts *o, char *err,
-			size_t err_len)
+int lockdown_write_rules(const struct lockdown_opts *o, FILE *f)
 {
-	FILE *f;
 	size_t i;
-	int fd;
 
-	unlink(DROPIN_TMP);
-	fd = open(DROPIN_TMP, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0440);
-	if (fd < 0 || !(f = fdopen(fd, "w")))
-		return fail(err, err_len, DROPIN_TMP ": %s", strerror(errno));
 	fprintf(f,
 		"# moat: sudo is taken from %s while moat runs, and given back\n"
 		"# when it stops. sudo uses the last matching rule, and this\n"
 		"# file is read last.\n"
 		"%s ALL=(ALL:ALL) NOPASSWD: !ALL\n",
 		o->user, o->user);
+	/* NOEXEC: should an allowed command start another, it cannot. */
 	for (i = 0; i < o->nallow; i++)
-		fprintf(f, "%s ALL=(root) NOPASSWD: %s\n", o->user,
+		fprintf(f, "%s ALL=(root) NOPASSWD:NOEXEC: %s\n", o->user,
 			o->allow[i]);
-	/* With its argument, so that it cannot be "moat start --allow ...". */
+	/*
+	 * With its argument, so that it cannot be "moat start --allow ...".
+	 * Not NOEXEC: after a killed daemon, "moat stop" runs nft to remove
+	 * the DNS redirect it left, and it runs nothing else.
+	 */
 	if (o->stop_command)
 		fprintf(f, "%s ALL=(root) NOPASSWD: %s stop\n", o->user,
 			o->stop_command);
-	if (fclose(f))
+	return ferror(f) ? -EIO : 0;
+}
+
+static int write_dropin(const struct lockdown_opts *o, char *err,
+			size_t err_len)
+{
+	int fd, ret;
+	FILE *f;
+
+	unlink(DROPIN_TMP);
+	fd = open(DROPIN_TMP, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0440);
+	if (fd < 0 || !(f = fdopen(fd, "w")))
+		return fail(err, err_len, DROPIN_TMP ": %s", strerror(errno));
+	ret = lockdown_write_rules(o, f);
+	if (fclose(f) || ret)
 		return fail(err, err_len, DROPIN_TMP ": %s", strerror(errno));
 	return 0;
 }

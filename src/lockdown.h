@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define LOCKDOWN_DROPIN "/etc/sudoers.d/zzzz-moat-lockdown"
@@ -47,6 +48,13 @@ int lockdown_check_command(const char *path, const char **why);
  */
 int lockdown__apply(const struct lockdown_opts *opts, struct lockdown_state *st,
 		    char *err, size_t err_len);
+
+/*
+ * Write the drop-in's rules to f: all of sudo denied to opts->user, then
+ * each allowed command, tagged NOEXEC so that it cannot start a shell,
+ * then "moat stop". Returns 0, or -EIO when f reports a write error.
+ */
+int lockdown_write_rules(const struct lockdown_opts *opts, FILE *f);
 
 /* Undo what st says was changed; safe to call on any state. */
 void lockdown__restore(struct lockdown_state *st);

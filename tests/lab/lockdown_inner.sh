@@ -51,6 +51,21 @@ sudo_denied() {
 		grep -q "not allowed"
 }
 
+# A root-owned copy of env under a name the name check cannot know: the
+# rule's NOEXEC is what keeps it from starting anything.
+LAUNCH=$LAB_DIR/bin/launch
+make_launcher() {
+	mkdir -m 0755 "$LAB_DIR/bin"
+	cp /usr/bin/env "$LAUNCH"
+}
+
+noexec_holds() {
+	local out
+	out=$(as_locked sudo -n "$LAUNCH" /usr/bin/id -u 2>&1) && return 1
+	echo "$out"
+	grep -q "Permission denied" <<<"$out"
+}
+
 # Refused at once; should one be taken, the daemon is stopped in time.
 refused_allow() {
 	timeout 10 "$MOAT" start $MOAT_ARGS --sudo-lockdown \
@@ -59,6 +74,7 @@ refused_allow() {
 }
 
 fake_etc
+make_launcher
 check "before: the user has sudo" as_locked sudo -n /bin/ls /
 check "a root-equivalent allowed command is refused" \
 	refused_allow /usr/bin/python3
@@ -66,8 +82,12 @@ check "a launcher by another name (taskset) is refused" \
 	refused_allow /usr/bin/taskset
 
 check "lockdown starts" start_moat --sudo-lockdown --sudo-user "$LOCKED" \
-	--sudo-allow /usr/bin/id
+	--sudo-allow /usr/bin/id --sudo-allow "$LAUNCH"
 check "an allowed command runs" as_locked sudo -n /usr/bin/id
+check "sudo lists the allowed commands as NOEXEC" sh -c \
+	"sudo -n -l -U $LOCKED | grep -q 'NOEXEC:.* $LAUNCH$'"
+check "NOEXEC: an allowed launcher runs" as_locked sudo -n "$LAUNCH"
+check "NOEXEC: but it cannot start another program" noexec_holds
 check "others are refused" sudo_denied /bin/ls /
 check "a shell is refused" sudo_denied -s true
 check "the docker socket is closed to the docker group" \

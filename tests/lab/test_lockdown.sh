@@ -13,7 +13,7 @@ test_sudo_lockdown() {
 	echo "$out" | grep -v '^OK' >&2
 	expect_match "$out" "^OK" "checks ran" || return 1
 	expect_no_match "$out" "^FAIL" "every check passed" || return 1
-	expect_eq "$(grep -c '^OK' <<<"$out")" 19 "all 19 checks" || return 1
+	expect_eq "$(grep -c '^OK' <<<"$out")" 22 "all 22 checks" || return 1
 	expect "the host's sudoers are untouched" test ! -e \
 		/etc/sudoers.d/zzzz-moat-lockdown || return 1
 }

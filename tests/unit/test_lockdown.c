@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lockdown.h"
+#include "subproc.h"
 #include "test.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -342,6 +343,57 @@ static void test_harmless_names(void)
 }
 
 /*
+ * Every allowed command's rule carries NOEXEC, so that, should it start
+ * a shell after all, sudo's noexec makes the exec fail; and sudo itself
+ * reads the rules, when visudo is there to ask.
+ */
+static void test_rules_noexec(void)
+{
+	struct lockdown_opts o = { .user = "runner",
+				   .allow = { "/usr/bin/id", "/usr/bin/dmesg" },
+				   .nallow = 2,
+				   .stop_command = "/usr/local/bin/moat" };
+	char path[] = "/tmp/moat-rules-XXXXXX", out[512];
+	const char *const visudo[] = { "visudo", "-cf", path, NULL };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int fd, ret;
+
+	f = open_memstream(&text, &len);
+	ASSERT_TRUE(f != NULL, "memory stream");
+	ret = lockdown_write_rules(&o, f);
+	fclose(f);
+	ASSERT_OK(ret, "rules written");
+	ASSERT_CONTAINS(text, "runner ALL=(ALL:ALL) NOPASSWD: !ALL\n",
+			"everything denied first");
+	ASSERT_CONTAINS(text,
+			"runner ALL=(root) NOPASSWD:NOEXEC: /usr/bin/id\n",
+			"an allowed command is NOEXEC");
+	ASSERT_CONTAINS(text,
+			"runner ALL=(root) NOPASSWD:NOEXEC: /usr/bin/dmesg\n",
+			"so is every other");
+	ASSERT_CONTAINS(
+		text, "runner ALL=(root) NOPASSWD: /usr/local/bin/moat stop\n",
+		"moat stop, with its argument");
+
+	fd = mkstemp(path);
+	ASSERT_TRUE(fd >= 0, "temporary file");
+	ASSERT_EQ(write(fd, text, len), (long long)len, "rules to a file");
+	close(fd);
+	free(text);
+	chmod(path, 0440);
+	ret = subproc_run(visudo, NULL, out, sizeof(out));
+	unlink(path);
+	if (ret == -ENOENT) {
+		test__skip("visudo is not installed");
+		return;
+	}
+	if (ret)
+		test__fail("visudo: %s", out);
+}
+
+/*
  * A link in a folder others can write can be pointed elsewhere after the
  * check, so it is refused even though it leads to a harmless tool.
  */
@@ -365,6 +417,7 @@ static const struct test_case cases[] = {
 	TEST(test_disguises),
 	TEST(test_root_equivalent_names),
 	TEST(test_harmless_names),
+	TEST(test_rules_noexec),
 	TEST(test_writable_folder),
 };
 
