@@ -37,7 +37,8 @@ function summaryOf(binary, log, format, runner) {
 	return res.stdout;
 }
 
-function report(binary, log, cfg, runner) {
+// The summary on the job page, and its data for judge().
+function summarise(binary, log, cfg, runner) {
 	const markdown = cfg.summary ?
 		summaryOf(binary, log, 'markdown', runner) : null;
 	if (markdown && !runner.appendSummary(markdown))
@@ -45,18 +46,32 @@ function report(binary, log, cfg, runner) {
 
 	const text = summaryOf(binary, log, 'json', runner);
 	if (!text)
-		return;
-	let data;
+		return null;
 	try {
-		data = JSON.parse(text);
+		return JSON.parse(text);
 	} catch (err) {
 		runner.warning(`moat summary gave bad JSON: ${err.message}`);
-		return;
+		return null;
 	}
-	annotate(data, runner);
+}
+
+/*
+ * Annotations, then fail-on-block. Its error is the step's last word and
+ * must not be the one GitHub drops past its limit, so the annotations
+ * leave it room.
+ */
+function judge(data, cfg, runner) {
+	if (!data)
+		return;
 	const blocked = blockedCount(data);
-	if (cfg.failOnBlock && blocked > 0)
+	const failing = cfg.failOnBlock && blocked > 0;
+	annotate(data, runner, { error: failing ? 1 : 0 });
+	if (failing)
 		runner.fail(`${blocked} connections and DNS queries were ${data.mode === 'audit' ? 'outside the allowlist (audit mode)' : 'blocked'}, and fail-on-block is true`);
+}
+
+function report(binary, log, cfg, runner) {
+	judge(summarise(binary, log, cfg, runner), cfg, runner);
 }
 
 function debugLog(env, runner) {
@@ -88,10 +103,14 @@ function post(env, out) {
 	const stopped = stopDaemon(binary, runner);
 	if (cfg.debug)
 		debugLog(env, runner);
-	report(binary, paths.AUDIT_LOG, cfg, runner);
-	/* Once moat has stopped, nothing of it is left but the audit log. */
+	const data = summarise(binary, paths.AUDIT_LOG, cfg, runner);
+	/*
+	 * Once moat has stopped, nothing of it is left but the audit log.
+	 * Before the annotations, so that they count any warning it gives.
+	 */
 	if (stopped)
 		uninstall(runner);
+	judge(data, cfg, runner);
 	return runner.failed ? 1 : 0;
 }
 

@@ -6,10 +6,10 @@
 const net = require('node:net');
 
 /*
- * GitHub shows at most 10 error and 10 warning annotations per step; one
- * is kept for the line that says how many more there were.
+ * GitHub shows at most 10 error and 10 warning annotations per step, and
+ * drops the rest without a word.
  */
-const MAX_ANNOTATIONS = 9;
+const ANNOTATION_LIMIT = 10;
 
 /*
  * The host's own services (the VM's agents, started outside the runner)
@@ -77,13 +77,23 @@ function blockedCount(data) {
 	return n;
 }
 
-function annotate(data, runner) {
+/*
+ * One annotation per destination, as many as fit beside the lines of the
+ * same kind that the step has printed already and those it is yet to
+ * print, reserve[kind] (`{ error: 1 }` for the fail-on-block error); if
+ * not all fit, the last one that does says how many more there were.
+ */
+function annotate(data, runner, reserve = {}) {
 	const audit = data.mode === 'audit';
+	const kind = audit ? 'warning' : 'error';
 	const list = blockedDestinations(data);
-	const emit = (audit ? runner.warning : runner.error).bind(runner);
+	const emit = runner[kind].bind(runner);
 	const verb = audit ? 'would block' : 'blocked';
+	const room = ANNOTATION_LIMIT - runner.annotations(kind) -
+		(reserve[kind] || 0);
+	const shown = list.length <= room ? list.length : Math.max(room - 1, 0);
 
-	for (const entry of list.slice(0, MAX_ANNOTATIONS)) {
+	for (const entry of list.slice(0, shown)) {
 		const times = entry.count === 1 ? 'once' : `${entry.count} times`;
 		const input = entry.address ? 'allowed-cidrs' : 'allowed-hosts';
 		const advice = audit ?
@@ -92,8 +102,8 @@ function annotate(data, runner) {
 		emit(`${[...entry.who].join('; ')}: ${times}. ${advice}`,
 			{ title: `moat ${verb} ${entry.key}` });
 	}
-	if (list.length > MAX_ANNOTATIONS)
-		emit(`${list.length - MAX_ANNOTATIONS} more destinations; the job summary lists them all`,
+	if (list.length > shown && room > 0)
+		emit(`${list.length - shown} more destinations; the job summary lists them all`,
 			{ title: `moat ${verb} more` });
 }
 

@@ -62,9 +62,16 @@ class Runner {
 		this.env = env;
 		this.out = out || process.stdout;
 		this.failed = false;
+		this.counts = {};
+	}
+
+	// How many `kind` (error, warning, notice) lines this step has printed.
+	annotations(kind) {
+		return this.counts[kind] || 0;
 	}
 
 	command(name, props, message) {
+		this.counts[name] = this.annotations(name) + 1;
 		const list = Object.entries(props || {})
 			.filter(([, v]) => v !== undefined && v !== '')
 			.map(([k, v]) => `${k}=${escapeProperty(v)}`)

@@ -11,6 +11,7 @@ const { spawnSync } = require('node:child_process');
 const test = require('node:test');
 
 const { report } = require('../post');
+const { annotate } = require('../lib/report');
 const { Runner } = require('../lib/runner');
 const { Capture, MOAT, ROOT, fakeRunner, haveMoat, runStep } =
 	require('./helpers');
@@ -18,12 +19,16 @@ const { Capture, MOAT, ROOT, fakeRunner, haveMoat, runStep } =
 const ENFORCE_LOG = path.join(ROOT, 'tests', 'data', 'audit-enforce.ndjson');
 const AUDIT_LOG = path.join(ROOT, 'tests', 'data', 'audit-audit.ndjson');
 const skip = !haveMoat && 'moat is not built';
+// GitHub shows a step's first 10 errors, and its first 10 warnings.
+const LIMIT = 10;
 
-function withReport(log, cfg, fn) {
+// before(runner) prints what the post step printed ahead of the report.
+function withReport(log, cfg, fn, before = () => {}) {
 	const fr = fakeRunner();
 	const out = new Capture();
 	const runner = new Runner(fr.env, out);
 	try {
+		before(runner);
 		report(MOAT, log, { summary: true, failOnBlock: false, ...cfg },
 			runner);
 		return fn({ out, runner, summary: fs.readFileSync(fr.files.summary,
@@ -76,12 +81,85 @@ test('an address is to be allowed by CIDR', { skip }, () => {
 	});
 });
 
-test('fail-on-block fails the post step', { skip }, () => {
+const FAIL_ON_BLOCK =
+	/^::error title=moat::\d+ connections and DNS queries were blocked, and fail-on-block is true/;
+
+test('fail-on-block fails the post step, within ten errors', { skip }, () => {
 	withReport(ENFORCE_LOG, { failOnBlock: true }, ({ out, runner }) => {
+		const errors = out.lines('error');
 		assert.equal(runner.failed, true);
-		assert.match(out.text,
-			/::error title=moat::\d+ connections and DNS queries were blocked, and fail-on-block is true/);
+		assert.ok(errors.length <= LIMIT, `${errors.length} errors`);
+		assert.match(errors.at(-1), FAIL_ON_BLOCK);
+		assert.match(errors.at(-2),
+			/^::error title=moat blocked more::\d+ more destinations/);
 	});
+});
+
+test('errors printed before the report leave fail-on-block its room',
+	{ skip }, () => {
+		const before = (runner) => {
+			runner.fail('moat did not stop cleanly');
+			runner.error('a second error');
+		};
+		withReport(ENFORCE_LOG, { failOnBlock: true }, ({ out }) => {
+			const errors = out.lines('error');
+			assert.equal(errors.length, LIMIT);
+			assert.match(errors[0], /did not stop cleanly/);
+			assert.match(errors.at(-1), FAIL_ON_BLOCK);
+			assert.match(errors.at(-2), /title=moat blocked more::/);
+		}, before);
+	});
+
+test('audit mode counts warnings printed before it', { skip }, () => {
+	const before = (runner) => runner.warning('no markdown summary');
+	withReport(AUDIT_LOG, { failOnBlock: true }, ({ out }) => {
+		assert.ok(out.lines('warning').length <= LIMIT,
+			`${out.lines('warning').length} warnings`);
+		assert.equal(out.lines('error').length, 1, 'fail-on-block');
+	}, before);
+});
+
+// Twelve destinations, each blocked once, from one step.
+function manyBlocked(mode) {
+	const rows = Array.from({ length: 12 }, (_, i) => ({
+		status: mode === 'audit' ? 'would_block' : 'blocked',
+		destination: `host${i}.example`, port: 443, proto: 'tcp',
+		count: 1, process: 'curl',
+	}));
+	return { mode, groups: [{ scope: 'step', step: 2, name: 'x', rows }] };
+}
+
+function annotateAfter(already, reserve) {
+	const out = new Capture();
+	const runner = new Runner({}, out);
+	for (let i = 0; i < already; i++)
+		runner.error(`earlier ${i}`);
+	annotate(manyBlocked('enforce'), runner, { error: reserve });
+	return out.lines('error').slice(already);
+}
+
+test('annotations fit what room is left, the count line last', () => {
+	for (let already = 0; already <= LIMIT; already++) {
+		for (const reserve of [0, 1]) {
+			const room = Math.max(LIMIT - already - reserve, 0);
+			const lines = annotateAfter(already, reserve);
+			assert.equal(lines.length, room,
+				`${already} printed before, ${reserve} kept`);
+			if (room > 0)
+				assert.match(lines.at(-1), new RegExp(
+					`title=moat blocked more::${13 - room} more`));
+		}
+	}
+});
+
+test('every destination is annotated when all fit', () => {
+	const out = new Capture();
+	const runner = new Runner({}, out);
+	const data = manyBlocked('enforce');
+	data.groups[0].rows.length = 10;
+	annotate(data, runner);
+	assert.equal(out.lines('error').length, 10);
+	assert.ok(!out.text.includes('more destinations'));
 });
 
 test('audit mode warns, and recommends', { skip }, () => {
