@@ -180,7 +180,7 @@ static const char *root_equivalent_why(const char *path)
 
 	base = base ? base + 1 : path;
 	why = name_family(base);
-	/* x86_64-linux-gnu-gcc-12: the target's vendor part, then the tool. */
+	/* x86_64-linux-gnu-gcc-12: the tool is what follows "-linux-gnu-". */
 	target = strstr(base, "-linux-");
 	if (!why && target && (target = strchr(target + 7, '-')) != NULL)
 		why = name_family(target + 1);
