@@ -125,7 +125,7 @@ $(OUTPUT)/tests/%: tests/bpf/%.c tests/test.h tests/pktgen.h tests/bpf/fixture.h
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -DMOAT_VERSION='"fuzz"' \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	$(INCLUDES)
-FUZZ_dns_SRCS := src/dns.c src/addr.c
+FUZZ_dns_SRCS := src/dns.c src/addr.c src/cache.c src/htable.c
 FUZZ_json_SRCS := src/json.c
 FUZZ_diag_SRCS := src/diag.c src/json.c
 FUZZ_policy_SRCS := src/policy.c src/policy_file.c src/hostmatch.c \

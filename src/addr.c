@@ -81,12 +81,41 @@ int addr_parse(const char *text, uint8_t *addr)
 	return -EINVAL;
 }
 
+/* Decimal digits of v at p; returns the end. */
+static char *put_decimal(char *p, unsigned int v)
+{
+	char digits[10];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
+/*
+ * IPv4 by hand: the audit log writes addresses many times a second, and
+ * inet_ntop() formats each octet through printf.
+ */
 const char *addr_format(const uint8_t *addr, char *buf, size_t len)
 {
-	if (addr_is_v4(addr))
-		inet_ntop(AF_INET, addr + 12, buf, len);
-	else
+	char *p = buf;
+	int i;
+
+	if (!addr_is_v4(addr)) {
 		inet_ntop(AF_INET6, addr, buf, len);
+		return buf;
+	}
+	if (len < INET_ADDRSTRLEN) {
+		inet_ntop(AF_INET, addr + 12, buf, len);
+		return buf;
+	}
+	for (i = 12; i < ADDR_LEN; i++) {
+		p = put_decimal(p, addr[i]);
+		*p++ = i < ADDR_LEN - 1 ? '.' : '\0';
+	}
 	return buf;
 }
 
@@ -282,13 +311,14 @@ int endpoint_parse(const char *text, uint16_t default_port, struct endpoint *ep,
 
 const char *endpoint_format(const struct endpoint *ep, char *buf, size_t len)
 {
-	char addr[ADDR_TEXT_MAX];
+	char addr[ADDR_TEXT_MAX], port[8], *end;
+	bool v4 = addr_is_v4(ep->addr);
 
 	addr_format(ep->addr, addr, sizeof(addr));
-	if (addr_is_v4(ep->addr))
-		snprintf(buf, len, "%s:%u", addr, ep->port);
-	else
-		snprintf(buf, len, "[%s]:%u", addr, ep->port);
+	end = put_decimal(port, ep->port);
+	*end = '\0';
+	snprintf(buf, len, "%s%s%s:%s", v4 ? "" : "[", addr, v4 ? "" : "]",
+		 port);
 	return buf;
 }
 

@@ -16,10 +16,20 @@
 #include "log.h"
 #include "moat.h"
 
+/*
+ * Lines wait here until audit__flush(), which the daemon calls before it
+ * answers and at the end of each turn of its event loop, or until this
+ * much is waiting: a burst of events costs one write(2), not one each.
+ */
+#define AUDIT_PENDING_MAX (64 * 1024)
+
 struct audit {
 	int fd; /* -1: count only */
 	char *path;
 	struct json_writer w;
+	char *pending;
+	size_t pending_len, pending_cap;
+	uint64_t pending_lines;
 	uint64_t write_errors;
 };
 
@@ -31,16 +41,41 @@ uint64_t audit_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Events come many a second: the date and time of day are worked out
+ * once a second, and only the microseconds for each event.
+ */
 void audit_format_time(uint64_t realtime_ns, char *buf, size_t len)
 {
+	static __thread time_t cached_secs = -1;
+	static __thread char cached[80];
 	time_t secs = (time_t)(realtime_ns / 1000000000ULL);
 	unsigned int usecs = (unsigned int)(realtime_ns % 1000000000ULL / 1000);
+	char frac[8];
 	struct tm tm;
+	size_t n;
+	int i;
 
-	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, usecs);
+	if (secs != cached_secs) {
+		gmtime_r(&secs, &tm);
+		snprintf(cached, sizeof(cached),
+			 "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		cached_secs = secs;
+	}
+	frac[0] = '.';
+	for (i = 6; i >= 1; i--, usecs /= 10)
+		frac[i] = (char)('0' + usecs % 10);
+	frac[7] = 'Z';
+	n = strlen(cached);
+	if (len < n + sizeof(frac) + 1) {
+		snprintf(buf, len, "%s", cached);
+		return;
+	}
+	memcpy(buf, cached, n);
+	memcpy(buf + n, frac, sizeof(frac));
+	buf[n + sizeof(frac)] = '\0';
 }
 
 const char *proto_name(uint8_t proto, char *buf, size_t len)
@@ -89,6 +124,8 @@ void audit__close(struct audit *a)
 {
 	if (!a)
 		return;
+	audit__flush(a);
+	free(a->pending);
 	if (a->fd >= 0)
 		close(a->fd);
 	json_writer_free(&a->w);
@@ -118,30 +155,77 @@ static void begin_event(struct audit *a, uint64_t realtime_ns,
  * One write() per line with O_APPEND: a line is in the file, whole, before
  * the next event happens, and a crash loses nothing already written.
  */
-static int end_event(struct audit *a)
+static int write_all(int fd, const char *buf, size_t len)
 {
 	size_t done = 0;
 	ssize_t n;
+
+	while (done < len) {
+		n = write(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static void write_failed(struct audit *a, int err, uint64_t lines)
+{
+	if (!a->write_errors)
+		pr_warn("audit log '%s': cannot write: %s; counting lost lines",
+			a->path ? a->path : "-", errstr(err));
+	a->write_errors += lines;
+}
+
+int audit__flush(struct audit *a)
+{
+	int err;
+
+	if (!a || !a->pending_len)
+		return 0;
+	err = write_all(a->fd, a->pending, a->pending_len);
+	if (err)
+		write_failed(a, err, a->pending_lines);
+	a->pending_len = 0;
+	a->pending_lines = 0;
+	return err;
+}
+
+/* Keep the line for the next flush; one that will not fit flushes first. */
+static int queue_line(struct audit *a)
+{
+	size_t cap = a->pending_cap ? a->pending_cap : 4096;
+	char *grown;
+
+	if (a->pending_len + a->w.len > AUDIT_PENDING_MAX)
+		audit__flush(a);
+	while (cap < a->pending_len + a->w.len)
+		cap *= 2;
+	if (cap != a->pending_cap) {
+		grown = realloc(a->pending, cap);
+		if (!grown)
+			return -ENOMEM;
+		a->pending = grown;
+		a->pending_cap = cap;
+	}
+	memcpy(a->pending + a->pending_len, a->w.buf, a->w.len);
+	a->pending_len += a->w.len;
+	a->pending_lines++;
+	return 0;
+}
+
+static int end_event(struct audit *a)
+{
 	int err;
 
 	json_w_object_end(&a->w);
 	err = json_writer_finish(&a->w);
-	if (err || a->fd < 0)
-		goto out;
-	while (done < a->w.len) {
-		n = write(a->fd, a->w.buf + done, a->w.len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		done += (size_t)n;
-	}
-out:
-	if (err && !a->write_errors++)
-		pr_warn("audit log '%s': cannot write: %s; counting lost lines",
-			a->path ? a->path : "-", errstr(err));
+	if (!err && a->fd >= 0)
+		err = queue_line(a);
+	if (err)
+		write_failed(a, err, 1);
 	return err;
 }
 
@@ -208,6 +292,8 @@ int audit__dns(struct audit *a, const struct audit_dns *ev)
 			      endpoint_format(ev->client, client,
 					      sizeof(client)));
 	json_w_string(&a->w, "transport", ev->tcp ? "tcp" : "udp");
+	if (ev->cached)
+		json_w_bool(&a->w, "cached", true);
 	write_who(a, ev->who);
 	return end_event(a);
 }

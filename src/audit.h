@@ -42,6 +42,7 @@ struct audit_dns {
 	const char *reason; /* why, beyond the rule ("rebinding"), or NULL */
 	const struct endpoint *client;
 	bool tcp;
+	bool cached; /* answered from moat's cache, not by the upstream */
 	const uint8_t (*answers)[ADDR_LEN];
 	size_t nanswers;
 	const struct who *who;
@@ -105,6 +106,12 @@ int audit__tamper(struct audit *audit, const char *what, const char *detail,
 		  const struct who *who);
 int audit__stats(struct audit *audit, const struct audit_counter *counters,
 		 size_t count);
+
+/*
+ * Write the lines waiting since the last flush, in one write(2). Returns 0
+ * or a negative errno (the lines are then counted as lost).
+ */
+int audit__flush(struct audit *audit);
 
 /* Lines that could not be written (disk full, say). */
 uint64_t audit__write_errors(const struct audit *audit);

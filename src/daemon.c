@@ -534,6 +534,7 @@ static void run(struct daemon *d)
 			timeout = STEPS_POLL_MS;
 		if (loop__run_once(&d->loop, timeout) < 0)
 			break;
+		audit__flush(d->audit);
 		now = loop_now_ms();
 		if (now - d->steps_polled_ms >= STEPS_POLL_MS) {
 			steps__poll(&d->steps);
@@ -620,11 +621,13 @@ int daemon_run(struct options *o)
 	if (!err)
 		err = audit__open(&d.audit, o->audit_log);
 	d.report.audit = d.audit;
-	if (!err)
+	if (!err) {
 		audit__start(d.audit,
 			     o->policy.mode == POLICY_MODE_AUDIT ? "audit" :
 								   "enforce",
 			     d.nif.name, getpid());
+		audit__flush(d.audit);
+	}
 	if (!err)
 		err = set_up(&d);
 	if (!err) {

@@ -90,15 +90,18 @@ static int append_label(const uint8_t *label, size_t label_len, char *out,
 	return 0;
 }
 
-int dns_read_name(const uint8_t *msg, size_t len, size_t *off, char *out,
-		  size_t out_len)
+/*
+ * Walk the name at *off, following compression pointers, checking what
+ * dns_read_name() promises; with out NULL the labels are only skipped.
+ * Moves *off past the name.
+ */
+static int walk_name(const uint8_t *msg, size_t len, size_t *off, char *out,
+		     size_t out_len, size_t *text)
 {
-	size_t pos = *off, end = 0, text = 0;
+	size_t pos = *off, end = 0;
 	unsigned int wire = 1, hops = 0;
 	bool jumped = false;
 
-	if (out_len < 2)
-		return -ENAMETOOLONG;
 	for (;;) {
 		uint8_t c;
 
@@ -128,12 +131,25 @@ int dns_read_name(const uint8_t *msg, size_t len, size_t *off, char *out,
 		wire += c + 1u;
 		if (wire > DNS_NAME_WIRE_MAX)
 			return -EBADMSG;
-		if (append_label(msg + pos + 1, c, out, out_len, &text))
+		if (out && append_label(msg + pos + 1, c, out, out_len, text))
 			return -EBADMSG;
 		pos += 1u + c;
 	}
-
 	*off = jumped ? end : pos + 1;
+	return 0;
+}
+
+int dns_read_name(const uint8_t *msg, size_t len, size_t *off, char *out,
+		  size_t out_len)
+{
+	size_t text = 0;
+	int err;
+
+	if (out_len < 2)
+		return -ENAMETOOLONG;
+	err = walk_name(msg, len, off, out, out_len, &text);
+	if (err)
+		return err;
 	if (!text)
 		out[text++] = '.'; /* the root */
 	out[text] = '\0';
@@ -314,7 +330,10 @@ int dns_collect_answer(const uint8_t *msg, size_t len,
 	struct dns_header hdr;
 	int err, pass;
 
-	memset(ans, 0, sizeof(*ans));
+	/* Only the counts: the arrays are read up to them (and are 19 KiB). */
+	ans->naddrs = 0;
+	ans->addrs_dropped = 0;
+	ans->ncnames = 0;
 	err = dns_parse_header(msg, len, &hdr);
 	if (err)
 		return err;
@@ -326,6 +345,54 @@ int dns_collect_answer(const uint8_t *msg, size_t len,
 			return err;
 	}
 	return walk_chain_records(&w, q->end, hdr.ancount, collect_address);
+}
+
+/* A record's fixed fields and data, its owner name skipped. */
+static int read_rr_fixed(const uint8_t *msg, size_t len, size_t *off,
+			 struct dns_rr *rr)
+{
+	size_t pos = *off;
+
+	if (walk_name(msg, len, &pos, NULL, 0, NULL) ||
+	    pos + DNS_RR_FIXED_LEN > len)
+		return -EBADMSG;
+	rr->name[0] = '\0';
+	rr->type = get16(msg + pos);
+	rr->rclass = get16(msg + pos + 2);
+	rr->ttl = get32(msg + pos + 4);
+	if (rr->ttl & 0x80000000u)
+		rr->ttl = 0;
+	rr->rdlength = get16(msg + pos + 8);
+	rr->rdata = pos + DNS_RR_FIXED_LEN;
+	if (rr->rdata + rr->rdlength > len)
+		return -EBADMSG;
+	*off = rr->rdata + rr->rdlength;
+	return 0;
+}
+
+int dns_for_each_rr(uint8_t *msg, size_t len, dns_rr_fn fn, void *ctx)
+{
+	struct dns_question q;
+	struct dns_header hdr;
+	struct dns_rr rr;
+	unsigned int i, n;
+	size_t off;
+	int err;
+
+	err = dns_parse_header(msg, len, &hdr);
+	if (!err)
+		err = dns_parse_question(msg, len, &q);
+	if (err)
+		return err;
+	n = (unsigned int)hdr.ancount + hdr.nscount + hdr.arcount;
+	for (i = 0, off = q.end; i < n; i++) {
+		err = read_rr_fixed(msg, len, &off, &rr);
+		if (err)
+			return err;
+		/* The TTL field sits before RDLENGTH, before the data. */
+		fn(msg, &rr, rr.rdata - 6, ctx);
+	}
+	return 0;
 }
 
 /* The additional section of a message with one question. */
@@ -365,6 +432,7 @@ int dns_parse_edns(const uint8_t *msg, size_t len, struct dns_edns *edns)
 		if (rr.type != DNS_TYPE_OPT || strcmp(rr.name, ".") != 0)
 			continue;
 		edns->present = true;
+		edns->dnssec_ok = rr.ttl & 0x8000;
 		/* RFC 6891 6.2.3: below 512 is treated as 512. */
 		edns->udp_size = rr.rclass < DNS_UDP_CLASSIC_MAX ?
 					 DNS_UDP_CLASSIC_MAX :

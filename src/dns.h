@@ -112,6 +112,7 @@ struct dns_answer {
 /* EDNS(0) (RFC 6891) facts about a query. */
 struct dns_edns {
 	bool present;
+	bool dnssec_ok; /* the DO bit (RFC 3225) */
 	uint16_t udp_size; /* what the client accepts over UDP */
 };
 
@@ -141,6 +142,16 @@ int dns_read_rr(const uint8_t *msg, size_t len, size_t *off, struct dns_rr *rr);
  */
 int dns_collect_answer(const uint8_t *msg, size_t len,
 		       const struct dns_question *q, struct dns_answer *ans);
+
+/*
+ * Call fn for every record after the question (answer, authority and
+ * additional sections), with the offset of its TTL field, which fn may
+ * rewrite; rr->name is left empty. Returns 0, or -EBADMSG for a message
+ * that does not parse.
+ */
+typedef void (*dns_rr_fn)(uint8_t *msg, const struct dns_rr *rr, size_t ttl_off,
+			  void *ctx);
+int dns_for_each_rr(uint8_t *msg, size_t len, dns_rr_fn fn, void *ctx);
 
 /* Find the OPT record of a query, if any. Returns 0 or -EBADMSG. */
 int dns_parse_edns(const uint8_t *msg, size_t len, struct dns_edns *edns);

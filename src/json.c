@@ -1185,27 +1185,43 @@ void json_w_string_len(struct json_writer *w, const char *key,
 		w_quoted(w, value, len);
 }
 
+/*
+ * Digits of a number, written from the end of num; returns where they
+ * start. The audit log writes several numbers a line, many lines a
+ * second: this is what snprintf() cost there.
+ */
+static char *w_digits(unsigned long long v, char *end)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
 void json_w_int(struct json_writer *w, const char *key, long long value)
 {
-	char num[32];
-	int n;
+	char num[24], *end = num + sizeof(num), *p;
 
 	if (!w_member(w, key))
 		return;
-	n = snprintf(num, sizeof(num), "%lld", value);
-	w_put(w, num, (size_t)n);
+	/* The magnitude as unsigned, so that LLONG_MIN does not overflow. */
+	p = w_digits(value < 0 ? 0ULL - (unsigned long long)value :
+				 (unsigned long long)value,
+		     end);
+	if (value < 0)
+		*--p = '-';
+	w_put(w, p, (size_t)(end - p));
 }
 
 void json_w_uint(struct json_writer *w, const char *key,
 		 unsigned long long value)
 {
-	char num[32];
-	int n;
+	char num[24], *end = num + sizeof(num), *p;
 
 	if (!w_member(w, key))
 		return;
-	n = snprintf(num, sizeof(num), "%llu", value);
-	w_put(w, num, (size_t)n);
+	p = w_digits(value, end);
+	w_put(w, p, (size_t)(end - p));
 }
 
 void json_w_bool(struct json_writer *w, const char *key, bool value)

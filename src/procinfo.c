@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "procinfo.h"
@@ -93,27 +94,56 @@ static void read_comm(pid_t pid, char *out, size_t len)
 	out[strcspn(out, "\n")] = '\0';
 }
 
-const struct procinfo *procinfo_get(pid_t pid)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Confirmed a moment ago, for the same thread name. */
+static bool recently_confirmed(const struct procinfo *slot, pid_t pid,
+			       const char *comm, uint64_t now)
+{
+	return slot->pid == pid && comm &&
+	       now - slot->checked_ms < PROCINFO_RECHECK_MS &&
+	       !strncmp(slot->hint, comm, sizeof(slot->hint));
+}
+
+static void confirmed(struct procinfo *slot, const char *comm, uint64_t now)
+{
+	slot->checked_ms = now;
+	snprintf(slot->hint, sizeof(slot->hint), "%s", comm ? comm : "");
+}
+
+const struct procinfo *procinfo_get(pid_t pid, const char *comm)
 {
 	char exe[PROCINFO_EXE_MAX];
 	struct procinfo *slot;
-	uint64_t start;
+	uint64_t start, now = now_ms();
 	pid_t ppid;
 
 	if (!cache && !(cache = calloc(PROCINFO_SLOTS, sizeof(*cache))))
 		return NULL;
 	slot = &cache[(unsigned int)pid % PROCINFO_SLOTS];
+	if (recently_confirmed(slot, pid, comm, now))
+		return slot;
 	if (procinfo_stat(pid, &ppid, &start))
 		/* Gone: what was seen of it while it lived still stands. */
 		return slot->pid == pid ? slot : NULL;
 	read_exe(pid, exe, sizeof(exe));
-	if (slot->pid == pid && slot->start == start && !strcmp(slot->exe, exe))
+	if (slot->pid == pid && slot->start == start &&
+	    !strcmp(slot->exe, exe)) {
+		confirmed(slot, comm, now);
 		return slot;
+	}
 
 	slot->pid = pid;
 	slot->start = start;
 	memcpy(slot->exe, exe, sizeof(exe));
 	read_comm(pid, slot->comm, sizeof(slot->comm));
 	read_cmdline(pid, slot->cmdline, sizeof(slot->cmdline));
+	confirmed(slot, comm, now);
 	return slot;
 }

@@ -51,6 +51,8 @@ struct query {
 	struct verdict verdict;
 	char *via;
 	bool would_block;
+	bool cached; /* the answer came from the cache */
+	struct dns_edns edns; /* the client's */
 	const char *reason; /* a static string for the audit log, or NULL */
 	uint8_t *msg;
 	size_t len;
@@ -61,6 +63,18 @@ struct query {
 
 static void upstream_event(struct loop_handler *h, uint32_t events);
 
+/* A query as the cache sees it: its question, and the flags it was sent with. */
+static struct cache_query cache_key_of(const struct query *q)
+{
+	return (struct cache_query){
+		.q = &q->q,
+		.flags = (uint16_t)(q->msg[2] << 8 | q->msg[3]),
+		.edns = q->edns.present,
+		.dnssec_ok = q->edns.dnssec_ok,
+		.msg = q->msg,
+	};
+}
+
 /*
  * The process behind a query, looked up as it arrives: the DNS hook keys
  * it by the client's port, which a later query may reuse.
@@ -68,10 +82,23 @@ static void upstream_event(struct loop_handler *h, uint32_t events);
 static void sender_lookup(struct proxy *px, const struct client *c,
 			  struct sender *s)
 {
+	struct udp_batch *b = px->udp;
+	bool memo = b->in_batch && !c->conn;
+	size_t i;
+
+	for (i = 0; memo && i < b->nmemo; i++)
+		if (!memcmp(&b->memo[i].ep, &c->ep, sizeof(c->ep))) {
+			*s = b->memo[i].sender;
+			return;
+		}
 	s->forwarded = c->forwarded;
 	s->known = px->opts.dp && !c->forwarded &&
 		   !datapath__dns_client(px->opts.dp, &c->ep, c->conn != NULL,
 					 &s->owner);
+	if (memo && b->nmemo < PROXY_SENDER_MEMO) {
+		b->memo[b->nmemo].ep = c->ep;
+		b->memo[b->nmemo++].sender = *s;
+	}
 }
 
 static void sender_who(struct proxy *px, const struct sender *s,
@@ -131,7 +158,8 @@ static void audit_query(struct proxy *px, const struct client *c,
 			const struct sender *s, const struct dns_question *q,
 			const char *action, const struct verdict *v,
 			const char *via, uint16_t rcode,
-			const struct dns_answer *ans, const char *reason)
+			const struct dns_answer *ans, const char *reason,
+			bool cached)
 {
 	uint8_t(*answers)[ADDR_LEN] = NULL;
 	struct who who;
@@ -145,6 +173,7 @@ static void audit_query(struct proxy *px, const struct client *c,
 		.reason = reason,
 		.client = &c->ep,
 		.tcp = c->conn != NULL,
+		.cached = cached,
 		.who = &who,
 	};
 	size_t i;
@@ -206,7 +235,8 @@ static void query_fail(struct query *q)
 	reply_code(px, &q->client, q->msg, q->len, DNS_RCODE_SERVFAIL,
 		   DNS_EDE_NETWORK_ERROR, "upstream resolver did not answer");
 	audit_query(px, &q->client, &q->sender, &q->q, action_of(q),
-		    &q->verdict, q->via, DNS_RCODE_SERVFAIL, NULL, q->reason);
+		    &q->verdict, q->via, DNS_RCODE_SERVFAIL, NULL, q->reason,
+		    false);
 	query_free(q);
 }
 
@@ -388,7 +418,8 @@ static void refuse_answer(struct query *q, const struct dns_answer *ans,
 	dns_set_id(q->msg, q->client_id);
 	reply_code(px, &q->client, q->msg, q->len, DNS_RCODE_REFUSED, ede, why);
 	audit_query(px, &q->client, &q->sender, &q->q, AUDIT_BLOCKED,
-		    &q->verdict, q->via, DNS_RCODE_REFUSED, ans, reason);
+		    &q->verdict, q->via, DNS_RCODE_REFUSED, ans, reason,
+		    q->cached);
 	query_free(q);
 }
 
@@ -425,6 +456,7 @@ static void query_answer(struct query *q, uint8_t *msg, size_t len,
 {
 	struct dns_answer *ans = malloc(sizeof(*ans));
 	struct proxy *px = q->px;
+	struct cache_query key;
 	struct dns_header hdr;
 
 	dns_parse_header(msg, len, &hdr);
@@ -463,9 +495,14 @@ static void query_answer(struct query *q, uint8_t *msg, size_t len,
 	else
 		px->stats.allowed++;
 	audit_query(px, &q->client, &q->sender, &q->q, action_of(q),
-		    &q->verdict, q->via, DNS_RCODE(hdr.flags), ans, q->reason);
+		    &q->verdict, q->via, DNS_RCODE(hdr.flags), ans, q->reason,
+		    q->cached);
 	free(ans);
 
+	key = cache_key_of(q);
+	if (!q->cached &&
+	    cache__store(&px->cache, &key, msg, len, loop_now_ms()))
+		pr_debug("query '%s': no memory to keep the answer", q->q.name);
 	dns_set_id(msg, q->client_id);
 	proxy_reply(px, &q->client, msg, len);
 	query_free(q);
@@ -595,11 +632,13 @@ static void tcp_upstream_event(struct query *q, uint32_t events)
 static void upstream_event(struct loop_handler *h, uint32_t events)
 {
 	struct query *q = (struct query *)h;
+	struct proxy *px = q->px;
 
 	if (q->state == QUERY_UDP)
 		udp_reply_readable(q);
 	else
 		tcp_upstream_event(q, events);
+	proxy_flush_udp(px); /* q may be gone */
 }
 
 static struct query *query_new(struct proxy *px, const struct client *c,
@@ -630,8 +669,32 @@ static struct query *query_new(struct proxy *px, const struct client *c,
 	return q;
 }
 
+/*
+ * An answer the cache kept, taken through the same checks, learning and
+ * log line as one from the upstream: its addresses go into the maps
+ * again, with what is left of their lifetime, before it is sent.
+ */
+static bool answer_from_cache(struct query *q)
+{
+	struct cache_query key = cache_key_of(q);
+	struct proxy *px = q->px;
+	uint8_t out[CACHE_MSG_MAX];
+	size_t max = q->client.conn ? sizeof(out) : q->client.udp_max;
+	size_t n;
+
+	n = cache__answer(&px->cache, &key, out,
+			  max < sizeof(out) ? max : sizeof(out), loop_now_ms());
+	if (!n)
+		return false;
+	px->stats.cache_hits++;
+	q->cached = true;
+	query_answer(q, out, n, &q->q);
+	return true;
+}
+
 /* What the policy said about a query that goes upstream. */
 struct admission {
+	struct dns_edns edns; /* the client's */
 	struct verdict verdict;
 	const char *via;
 	bool would_block;
@@ -652,7 +715,7 @@ static void forward(struct proxy *px, const struct client *c,
 		audit_query(px, c, s, dq,
 			    ad->would_block ? AUDIT_WOULD_BLOCK : AUDIT_ALLOWED,
 			    &ad->verdict, ad->via, DNS_RCODE_SERVFAIL, NULL,
-			    "overload");
+			    "overload", false);
 		client_done(px, c);
 		return;
 	}
@@ -663,17 +726,16 @@ static void forward(struct proxy *px, const struct client *c,
 	q->via = ad->via ? strdup(ad->via) : NULL;
 	q->would_block = ad->would_block;
 	q->reason = ad->reason;
+	q->edns = ad->edns;
+	if (answer_from_cache(q))
+		return;
 	if (query_send_udp(q))
 		query_retry(q);
 }
 
-static uint16_t client_udp_max(const uint8_t *msg, size_t len)
+static uint16_t client_udp_max(const struct dns_edns *edns)
 {
-	struct dns_edns edns;
-
-	if (dns_parse_edns(msg, len, &edns) || !edns.present)
-		return DNS_UDP_CLASSIC_MAX;
-	return edns.udp_size;
+	return edns->present ? edns->udp_size : DNS_UDP_CLASSIC_MAX;
 }
 
 /*
@@ -730,8 +792,10 @@ void proxy_handle_query(struct proxy *px, const struct client *c_in,
 		client_done(px, &c);
 		return;
 	}
+	if (dns_parse_edns(msg, len, &ad.edns))
+		memset(&ad.edns, 0, sizeof(ad.edns));
 	if (!c.conn)
-		c.udp_max = client_udp_max(msg, len);
+		c.udp_max = client_udp_max(&ad.edns);
 	sender_lookup(px, &c, &sender);
 
 	allowlist__match_name(px->al, q.name, &ad.verdict, &ad.via);
@@ -745,7 +809,7 @@ void proxy_handle_query(struct proxy *px, const struct client *c_in,
 		reply_code(px, &c, msg, len, DNS_RCODE_REFUSED, DNS_EDE_BLOCKED,
 			   "blocked by moat policy");
 		audit_query(px, &c, &sender, &q, AUDIT_BLOCKED, &ad.verdict,
-			    ad.via, DNS_RCODE_REFUSED, NULL, NULL);
+			    ad.via, DNS_RCODE_REFUSED, NULL, NULL, false);
 		client_done(px, &c);
 		return;
 	}
@@ -765,7 +829,10 @@ int proxy__new(struct proxy **out, const struct proxy_opts *opts,
 	px->al = al;
 	px->audit = audit;
 	px->loop = loop;
-	err = proxy_listen(px);
+	px->udp = calloc(1, sizeof(*px->udp));
+	err = px->udp ? cache__init(&px->cache) : -ENOMEM;
+	if (!err)
+		err = proxy_listen(px);
 	if (err) {
 		proxy__free(px);
 		return err;
@@ -780,6 +847,10 @@ void proxy__free(struct proxy *px)
 		return;
 	while (px->pending)
 		query_free(px->pending);
+	if (px->udp)
+		proxy_flush_udp(px);
+	free(px->udp);
+	cache__fini(&px->cache);
 	proxy_close_clients(px);
 	proxy_expire_clients(px, loop_now_ms());
 	free(px);
@@ -798,6 +869,7 @@ int proxy__tick(struct proxy *px)
 			next = q->deadline_ms;
 	}
 	proxy_expire_clients(px, now);
+	proxy_flush_udp(px);
 	return (int)(next - now);
 }
 

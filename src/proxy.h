@@ -43,6 +43,7 @@ struct proxy_stats {
 	uint64_t overload; /* too many queries in flight */
 	uint64_t learn_failures; /* addresses the datapath refused */
 	uint64_t rebinding; /* answers with local-scope addresses */
+	uint64_t cache_hits; /* answered from the cache */
 };
 
 /*

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "log.h"
 #include "proxy_int.h"
 
@@ -304,25 +305,46 @@ void proxy__listen_addrs(const struct proxy *px, struct endpoint *v4,
 	}
 }
 
+/*
+ * A bounded batch, then the answers go out: TCP clients and upstream
+ * replies get their turn too.
+ */
 static void udp_readable(struct loop_handler *h, uint32_t events)
 {
 	struct listener *l = (struct listener *)h;
 	struct proxy *px = l->px;
+	struct udp_batch *b = px->udp;
 	struct client c = { .udp_fd = l->fd, .forwarded = l->forwarded };
-	ssize_t n;
-	int batch;
+	int i, n;
 
-	/* A bounded batch: TCP clients and answers get their turn too. */
-	for (batch = 0; batch < 64; batch++) {
-		c.salen = sizeof(c.sa);
-		n = recvfrom(l->fd, px->buf, sizeof(px->buf), 0,
-			     (struct sockaddr *)&c.sa, &c.salen);
-		if (n < 0)
-			return;
+	for (i = 0; i < PROXY_UDP_BATCH; i++) {
+		b->in_iov[i].iov_base = b->in[i];
+		b->in_iov[i].iov_len = sizeof(b->in[i]);
+		b->in_msg[i].msg_hdr = (struct msghdr){
+			.msg_name = &b->in_addr[i],
+			.msg_namelen = sizeof(b->in_addr[i]),
+			.msg_iov = &b->in_iov[i],
+			.msg_iovlen = 1,
+		};
+	}
+	n = recvmmsg(l->fd, b->in_msg, PROXY_UDP_BATCH, MSG_DONTWAIT, NULL);
+	b->nmemo = 0;
+	b->in_batch = true;
+	for (i = 0; i < n; i++) {
+		struct msghdr *m = &b->in_msg[i].msg_hdr;
+
+		c.salen = m->msg_namelen;
+		memcpy(&c.sa, m->msg_name, c.salen);
 		if (endpoint_from_sockaddr((struct sockaddr *)&c.sa, &c.ep))
 			continue;
-		proxy_handle_query(px, &c, px->buf, (size_t)n);
+		if (m->msg_flags & MSG_TRUNC) {
+			px->stats.malformed++; /* longer than any query */
+			continue;
+		}
+		proxy_handle_query(px, &c, b->in[i], b->in_msg[i].msg_len);
 	}
+	b->in_batch = false;
+	proxy_flush_udp(px);
 }
 
 static void conn_free(struct tcp_conn *conn)
@@ -587,12 +609,59 @@ static void conn_send(struct tcp_conn *conn, const uint8_t *msg, size_t len)
 		conn_update_events(conn);
 }
 
+/*
+ * The audit lines of what is answered are written before any answer
+ * leaves: a client that reads its answer finds the log line there.
+ */
+void proxy_flush_udp(struct proxy *px)
+{
+	struct udp_batch *b = px->udp;
+	int sent = 0, n;
+
+	audit__flush(px->audit);
+	while (sent < (int)b->nout) {
+		n = sendmmsg(b->out_fd, b->out_msg + sent,
+			     (unsigned int)b->nout - (unsigned int)sent,
+			     MSG_DONTWAIT);
+		if (n <= 0)
+			break; /* a full socket buffer: like a lost datagram */
+		sent += n;
+	}
+	b->nout = 0;
+	b->out_used = 0;
+}
+
+static void queue_udp(struct proxy *px, const struct client *c,
+		      const uint8_t *msg, size_t len)
+{
+	struct udp_batch *b = px->udp;
+	size_t i;
+
+	if (b->nout && (b->out_fd != c->udp_fd || b->nout == PROXY_UDP_BATCH ||
+			b->out_used + len > sizeof(b->out)))
+		proxy_flush_udp(px);
+	i = b->nout++;
+	b->out_fd = c->udp_fd;
+	memcpy(b->out + b->out_used, msg, len);
+	memcpy(&b->out_addr[i], &c->sa, c->salen);
+	b->out_iov[i].iov_base = b->out + b->out_used;
+	b->out_iov[i].iov_len = len;
+	b->out_msg[i].msg_hdr = (struct msghdr){
+		.msg_name = &b->out_addr[i],
+		.msg_namelen = c->salen,
+		.msg_iov = &b->out_iov[i],
+		.msg_iovlen = 1,
+	};
+	b->out_used += len;
+}
+
 void proxy_reply(struct proxy *px, const struct client *c, uint8_t *msg,
 		 size_t len)
 {
 	int n;
 
 	if (c->conn) {
+		audit__flush(px->audit);
 		conn_send(c->conn, msg, len);
 		return;
 	}
@@ -602,8 +671,7 @@ void proxy_reply(struct proxy *px, const struct client *c, uint8_t *msg,
 			return;
 		len = (size_t)n;
 	}
-	sendto(c->udp_fd, msg, len, MSG_DONTWAIT,
-	       (const struct sockaddr *)&c->sa, c->salen);
+	queue_udp(px, c, msg, len);
 }
 
 void proxy_expire_clients(struct proxy *px, uint64_t now_ms)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "cache.h"
 #include "dns.h"
 #include "loop.h"
 #include "moat.h"
@@ -25,6 +26,14 @@
  * connection closes past the second (no sane client gets there). */
 #define PROXY_TCP_OUT_PAUSE (64 * 1024)
 #define PROXY_TCP_OUT_MAX (1024 * 1024)
+/*
+ * UDP queries are read and answered in batches (recvmmsg, sendmmsg): one
+ * system call for many at a load, one each when they come one by one.
+ * A query longer than PROXY_UDP_QUERY_MAX is not a query any stub sends.
+ */
+#define PROXY_UDP_BATCH 32
+#define PROXY_UDP_QUERY_MAX 4096
+#define PROXY_UDP_OUT_BYTES (64 * 1024)
 
 struct tcp_conn;
 
@@ -33,6 +42,36 @@ struct sender {
 	bool known;
 	bool forwarded; /* from another namespace: no socket to look up */
 	struct moat_owner owner;
+};
+
+/*
+ * Who sent the queries of one UDP batch, by client address: a batch
+ * holds many queries from few sockets, and each lookup in the kernel's
+ * map is a system call. Within a batch the map cannot say anything
+ * newer than what it said for the batch's first query from an address.
+ */
+#define PROXY_SENDER_MEMO 8
+
+struct sender_memo {
+	struct endpoint ep;
+	struct sender sender;
+};
+
+/* Answers waiting to go out on one UDP socket, and the queries read. */
+struct udp_batch {
+	uint8_t in[PROXY_UDP_BATCH][PROXY_UDP_QUERY_MAX];
+	struct sockaddr_storage in_addr[PROXY_UDP_BATCH];
+	struct mmsghdr in_msg[PROXY_UDP_BATCH];
+	struct iovec in_iov[PROXY_UDP_BATCH];
+	struct sender_memo memo[PROXY_SENDER_MEMO];
+	size_t nmemo;
+	bool in_batch; /* the memo holds for the queries being read */
+	int out_fd; /* the socket the queued answers leave by */
+	size_t nout, out_used;
+	struct mmsghdr out_msg[PROXY_UDP_BATCH];
+	struct iovec out_iov[PROXY_UDP_BATCH];
+	struct sockaddr_storage out_addr[PROXY_UDP_BATCH];
+	uint8_t out[PROXY_UDP_OUT_BYTES];
 };
 
 struct listener {
@@ -91,6 +130,8 @@ struct proxy {
 	uint16_t ids[256]; /* random query ids, used from the end */
 	size_t nids;
 	struct proxy_stats stats;
+	struct cache cache;
+	struct udp_batch *udp;
 	uint8_t buf[DNS_MSG_MAX + 2];
 };
 
@@ -102,6 +143,8 @@ void proxy_reply(struct proxy *px, const struct client *c, uint8_t *msg,
 		 size_t len);
 /* proxy_client.c: a query of this TCP client finished. */
 void proxy_conn_release(struct proxy *px, struct tcp_conn *conn);
+/* proxy_client.c: send the queued UDP answers, the log lines first. */
+void proxy_flush_udp(struct proxy *px);
 /* proxy_client.c: listeners and client connections. */
 int proxy_listen(struct proxy *px);
 void proxy_close_clients(struct proxy *px);

@@ -186,6 +186,7 @@ void report__stats(struct report *r, struct proxy *px, struct datapath *dp)
 		{ "dns_upstream_failures", ps.upstream_failures },
 		{ "dns_mismatched_replies", ps.mismatched_replies },
 		{ "dns_overload", ps.overload },
+		{ "dns_cache_hits", ps.cache_hits },
 		{ "packets_allowed", bpf[MOAT_STAT_PACKETS_ALLOWED] },
 		{ "packets_blocked", bpf[MOAT_STAT_PACKETS_BLOCKED] },
 		{ "packets_would_block", bpf[MOAT_STAT_PACKETS_WOULD_BLOCK] },

@@ -330,11 +330,13 @@ static int set_up(struct run *r)
 	err = upstream_resolve(&r->o->policy, NULL);
 	for (i = 0; !err && i < sizeof(steps) / sizeof(steps[0]); i++)
 		err = steps[i](r);
-	if (!err)
+	if (!err) {
 		audit__start(r->audit,
 			     r->o->policy.mode == POLICY_MODE_AUDIT ? "audit" :
 								      "enforce",
 			     NULL, getpid());
+		audit__flush(r->audit);
+	}
 	return err;
 }
 
@@ -347,6 +349,7 @@ static void serve(struct run *r)
 	while (!r->exited) {
 		if (loop__run_once(&r->loop, proxy__tick(r->px)) < 0)
 			break;
+		audit__flush(r->audit);
 		now = loop_now_ms();
 		if (now - r->expired_ms >= RUN_EXPIRE_MS) {
 			n = allowlist__expire(&r->al);

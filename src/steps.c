@@ -514,7 +514,7 @@ void steps__who(struct steps *st, const struct moat_owner *owner,
 	memcpy(who->comm, owner->comm, sizeof(who->comm));
 	who->comm[sizeof(who->comm) - 1] = '\0';
 	/* The hook saw a thread's name; the process's is its main thread's. */
-	info = procinfo_get(who->pid);
+	info = procinfo_get(who->pid, who->comm);
 	if (info) {
 		if (info->comm[0])
 			memcpy(who->comm, info->comm, sizeof(who->comm));

@@ -300,3 +300,32 @@ test_client_reusing_an_upstream_port_is_redirected() {
 		allowed.lab.test)" NOERROR \
 		"a client query from the upstream flow's port $port" || return 1
 }
+
+# An allowed answer is kept for its TTL: asked again, it comes from moat's
+# cache, logged as such, with its TTL counted down and its addresses
+# still allowed. A name whose TTL ran out goes to the upstream again, and
+# the policy is asked every time, cache or not.
+test_answers_cached_for_their_ttl() {
+	local first again
+	moat_start --allow lab.test --deny api.allowed.lab.test || return 1
+	first=$(client dig +noall +answer allowed.lab.test A | awk '{ print $2 }')
+	sleep 2
+	again=$(client dig +noall +answer allowed.lab.test A | awk '{ print $2 }')
+	expect "the TTL counts down ($first, then $again)" \
+		test "$again" -lt "$first" || return 1
+	expect_event "the second answer is the cache's" '"event":"dns"' \
+		'"qname":"allowed.lab.test"' '"cached":true' \
+		'"answers":\["198.51.100.10"\]' || return 1
+	expect "its address still connects" http_ok -4 http://allowed.lab.test/ ||
+		return 1
+	client dig +short short.lab.test >/dev/null
+	sleep 1.2
+	client dig +short short.lab.test >/dev/null
+	expect_no_match "$(grep '"qname":"short.lab.test"' "$LAB_DIR/audit.log")" \
+		'"cached":true' "a TTL of one second is over in one second" ||
+		return 1
+	expect_eq "$(dig_status api.allowed.lab.test)" REFUSED \
+		"a denied name, however often asked" || return 1
+	expect_eq "$(dig_status api.allowed.lab.test)" REFUSED "is refused" ||
+		return 1
+}
