@@ -50,6 +50,8 @@ BPF_TESTS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/%,\
 	$(wildcard tests/bpf/test_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,\
 	$(wildcard tests/fuzz/fuzz_*.c))
+BENCHES := $(patsubst bench/%.c,$(OUTPUT)/bench/%,\
+	$(wildcard bench/bench_*.c))
 
 ifeq ($(V),1)
 Q =
@@ -59,7 +61,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all static check unit-tests bpf-tests fuzzers format-check \
+.PHONY: all static check bench unit-tests bpf-tests fuzzers format-check \
 	install uninstall demo deps clean
 all: moat
 
@@ -76,7 +78,7 @@ moat-static: $(OBJS)
 		$$(pkg-config --static --libs libbpf 2>/dev/null || \
 		echo $(LDLIBS)) -o $@
 
-$(OUTPUT) $(OUTPUT)/san $(OUTPUT)/tests $(OUTPUT)/fuzz:
+$(OUTPUT) $(OUTPUT)/san $(OUTPUT)/tests $(OUTPUT)/fuzz $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 # vmlinux.h is generated from the running kernel's BTF, which every kernel
@@ -136,6 +138,13 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_$$*_SRCS) \
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_$*_SRCS) -o $@
 
+# Benchmarks link the daemon's objects, built as the release is (-O2).
+$(OUTPUT)/bench/%: bench/%.c bench/bench.h tests/pktgen.h $(LIB_OBJS) \
+		| $(OUTPUT)/bench
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests -Ibench $< $(LIB_OBJS) \
+		$(LDLIBS) -o $@
+
 unit-tests: $(UNIT_TESTS)
 bpf-tests: $(BPF_TESTS)
 fuzzers: $(FUZZERS)
@@ -148,6 +157,13 @@ check:
 	$(Q)$(MAKE) --no-print-directory moat $(SAN_MOAT) unit-tests \
 		bpf-tests fuzzers
 	$(Q)tests/run.sh
+
+# Benchmarks, side by side in one run: a markdown report on stdout and
+# in bench/results/latest.md. They time things, so they are not tests.
+bench:
+	$(Q)scripts/install-deps.sh --bench
+	$(Q)$(MAKE) --no-print-directory moat $(BENCHES)
+	$(Q)bench/run.sh
 
 format-check:
 	$(Q)scripts/check-format.sh

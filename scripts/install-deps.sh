@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh - install the Debian/Ubuntu packages moat's build and
 # tests need; quick and quiet when they are all there already.
-# Usage: install-deps.sh [--build]   (--build: only what building needs)
+# Usage: install-deps.sh [--build|--bench]
+#   --build: only what building needs; --bench: the benchmarks' too
 set -eu
 
 # Build: compilers, libbpf and bpftool (skeletons, vmlinux.h).
@@ -48,8 +49,12 @@ if command -v node >/dev/null &&
 fi
 LAB="$LAB $NODE"
 
+# Benchmarks: the throughput tool and the resolvers moat is set against.
+BENCH="iperf3 dnsmasq-base unbound dnsperf"
+
 WANT="$BUILD $BPFTOOL $LAB $SAN"
 [ "${1:-}" = "--build" ] && WANT="$BUILD $BPFTOOL"
+[ "${1:-}" = "--bench" ] && WANT="$WANT $BENCH"
 
 missing=""
 for pkg in $WANT; do

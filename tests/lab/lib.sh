@@ -174,6 +174,9 @@ server:
 	logfile: "$LAB_DIR/nsd/nsd.log"
 	server-count: 1
 	verbosity: 1
+	# No response rate limiting: load tests and benchmarks send the lab's
+	# server far more than NSD's default 200 answers a second.
+	rrl-ratelimit: 0
 remote-control:
 	control-enable: no
 zone:
