@@ -99,7 +99,7 @@ class Report:
                  fmt(pct(moat, none)) + "%"]]
         return ("## Throughput\n\nOne iperf3 TCP stream across the lab's "
                 "veth, median of the rounds, the three set-ups "
-                "alternating.\n\n" +
+                "alternating, each round starting with another.\n\n" +
                 table(["Set-up", "Gbit/s", "Of no filter"], rows))
 
     def dns(self):

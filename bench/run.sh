@@ -111,23 +111,41 @@ iperf_once() {
 print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9)'
 }
 
+# One measurement of a set-up: none, nft or moat.
+throughput_of() {
+	case $1 in
+	none)
+		iperf_once 198.51.100.10
+		;;
+	nft)
+		in_runner nft -f "$LAB_DIR/filter.nft"
+		iperf_once 198.51.100.10
+		in_runner nft delete table inet moatbench
+		;;
+	moat)
+		moat_start --allow lab.test >/dev/null || exit 1
+		learn_bulk
+		iperf_once allowed.lab.test
+		moat_stop TERM
+		;;
+	esac
+}
+
 part_throughput() {
-	local r
+	local r i setups=(none nft moat)
 	log "throughput: iperf3 over the lab's veth, $ROUNDS rounds"
 	bench_lab_up
 	nsenter --net=/run/netns/"$NET_NS" iperf3 -s -B 198.51.100.10 -D \
 		--pidfile "$LAB_DIR/iperf3.pid"
 	nft_filter
 	sleep 0.5
-	for ((r = 1; r <= ROUNDS; r++)); do
-		iperf_once 198.51.100.10 >>"$LAB_DIR/tp.none"
-		in_runner nft -f "$LAB_DIR/filter.nft"
-		iperf_once 198.51.100.10 >>"$LAB_DIR/tp.nft"
-		in_runner nft delete table inet moatbench
-		moat_start --allow lab.test >/dev/null || exit 1
-		learn_bulk
-		iperf_once allowed.lab.test >>"$LAB_DIR/tp.moat"
-		moat_stop TERM
+	# Each round starts with another set-up, so that none is favoured
+	# by going first.
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((i = 0; i < 3; i++)); do
+			local s=${setups[(r + i) % 3]}
+			throughput_of "$s" >>"$LAB_DIR/tp.$s"
+		done
 	done
 	kill "$(cat "$LAB_DIR/iperf3.pid")" 2>/dev/null
 	result throughput.learned "$(stat_of addresses_learned)" addresses
