@@ -141,6 +141,35 @@ test_fault_learned_addresses_expire() {
 	expect "expiries counted" test "$(stat_of addresses_expired)" -ge 2
 }
 
+# A full map refuses a new address only while what it holds still lives:
+# once they have expired, new ones take their room. With --max-addresses
+# 2 and --min-ttl 3, rotate.lab.test's answers (TTL 1, a new address each)
+# live three seconds: the third, 2.4 seconds in, finds the map full; the
+# fourth, five seconds in, finds the first two gone.
+test_fault_full_map_takes_new_addresses_once_old_expire() {
+	local a b c d
+	fake_upstream_up || return 1
+	hold_server_up || return 1
+	moat_start_fake --allow lab.test --max-addresses 2 --min-ttl 3 \
+		--ttl-grace 0 || return 1
+	a=$(client dig +short rotate.lab.test)
+	sleep 1.2
+	b=$(client dig +short rotate.lab.test)
+	sleep 1.2
+	c=$(client dig +short rotate.lab.test)
+	sleep 2.6
+	d=$(client dig +short rotate.lab.test)
+	expect "four different addresses ($a $b $c $d)" test -n "$d" -a \
+		"$a" != "$b" -a "$b" != "$c" -a "$c" != "$d" || return 1
+	expect_fail "the third, with the map full of live ones, is refused" \
+		tcp7000_ok "$c" || return 1
+	expect "the fourth has the room the expired ones left" tcp7000_ok "$d" ||
+		return 1
+	moat_stop TERM || return 1
+	expect_eq "$(stat_of addresses_refused_full)" 1 \
+		"one address refused, and counted" || return 1
+}
+
 # --max-addresses 8 and an answer of forty: eight are learned, the rest
 # refused and counted, and the summary says so.
 test_fault_maps_full() {

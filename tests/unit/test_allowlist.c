@@ -22,12 +22,13 @@ static int live_check(const uint8_t (*addrs)[ADDR_LEN], size_t n, bool *live)
 	return 0;
 }
 
-/* Room for two addresses, a lifetime of exactly the record's TTL. */
-static bool setup(void)
+/* Room for two addresses, and a floor and grace for their lifetimes. */
+static bool setup_with(uint32_t min_ttl, uint32_t grace)
 {
-	struct allowlist_opts opts = {
-		.min_ttl = 0, .grace = 0, .capacity = 2, .live = live_check
-	};
+	struct allowlist_opts opts = { .min_ttl = min_ttl,
+				       .grace = grace,
+				       .capacity = 2,
+				       .live = live_check };
 	char err[POLICY_ERR_MAX];
 
 	live_set = live_fails = false;
@@ -40,6 +41,12 @@ static bool setup(void)
 		return false;
 	}
 	return true;
+}
+
+/* A lifetime of exactly the record's TTL. */
+static bool setup(void)
+{
+	return setup_with(0, 0);
 }
 
 static void teardown(void)
@@ -126,11 +133,39 @@ static void test_later_answer_lengthens_life(void)
 	teardown();
 }
 
+/*
+ * A TTL below the floor lives as long as the floor: a client caches an
+ * answer past a TTL of zero, and connects after it has run out.
+ */
+static void test_floor_outlives_a_short_ttl(void)
+{
+	if (!setup_with(60, 0))
+		return;
+	ASSERT_OK(learn("192.0.2.1", 0), "a TTL of zero");
+	ASSERT_OK(learn("192.0.2.2", 5), "a TTL of five seconds");
+	ASSERT_EQ(allowlist__expire(&al), 0, "the floor keeps both");
+	ASSERT_TRUE(allows("192.0.2.1") && allows("192.0.2.2"), "allowed");
+	teardown();
+}
+
+/* And a short TTL gets the grace on top, however short. */
+static void test_grace_follows_the_ttl(void)
+{
+	if (!setup_with(0, 60))
+		return;
+	ASSERT_OK(learn("192.0.2.1", 0), "a TTL of zero");
+	ASSERT_EQ(allowlist__expire(&al), 0, "kept for the grace");
+	ASSERT_TRUE(allows("192.0.2.1"), "allowed");
+	teardown();
+}
+
 static const struct test_case cases[] = {
 	TEST(test_full_map_evicts_expired_first),
 	TEST(test_live_connection_keeps_an_address),
 	TEST(test_unknown_liveness_keeps_everything),
 	TEST(test_later_answer_lengthens_life),
+	TEST(test_floor_outlives_a_short_ttl),
+	TEST(test_grace_follows_the_ttl),
 };
 
 TEST_MAIN("allowlist", cases)
