@@ -244,7 +244,7 @@ def main():
     print("# moat benchmarks\n")
     for h in header:
         print("- " + h)
-    print("\nReproduce with `sudo make bench` (about ten minutes); "
+    print("\nReproduce with `sudo make bench` (about eight minutes); "
           "figures are medians, measured side by side in one run.\n")
     if r.bars:
         print("## The brief's bars\n")
