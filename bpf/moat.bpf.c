@@ -316,10 +316,11 @@ static __always_inline void moat_decide_egress(struct __sk_buff *skb,
 					       struct moat_decision *d)
 {
 	/*
-	 * A routing header with hops left sends the packet on to an address
-	 * this classifier never sees; no stack a CI job runs needs that.
+	 * A source route (an IPv6 routing header with hops left, an IPv4
+	 * LSRR or SSRR option) sends the packet on to an address this
+	 * classifier never sees; no stack a CI job runs needs that.
 	 */
-	if (pkt->routing_left) {
+	if (pkt->source_routed) {
 		moat_decide_as(d, MOAT_ACTION_BLOCKED, MOAT_REASON_ROUTING_HDR,
 			       MOAT_RULE_NONE);
 		return;
@@ -549,30 +550,87 @@ int moat_sock_create(struct bpf_sock *sk)
 	return moat_audit ? 1 : 0;
 }
 
+#define SOL_IP 0
+#define IP_OPTIONS 4
+#define SOL_IPV6 41
+#define IPV6_2292RTHDR 5
+#define IPV6_RTHDR 57
 #define SOL_PACKET 263
 #define PACKET_QDISC_BYPASS 20
 #define SOL_XDP 283
 #define PAGE_SIZE 4096
 
 /*
- * Two socket options send packets past the classifier: a packet socket
- * with PACKET_QDISC_BYPASS hands its frames to the driver directly
+ * Does setsockopt(IP_OPTIONS) name a source route? The same walk as
+ * moat_ipv4_options_scan(), read in place: the option's bytes lie in
+ * the page the program sees (the kernel refuses more than 40), and a
+ * copy to the stack would leave the verifier a state for each length.
+ */
+static __always_inline bool moat_sockopt_source_routed(struct bpf_sockopt *ctx)
+{
+	__u8 *optval = ctx->optval, *end = ctx->optval_end;
+	__u32 pos, next = 0;
+
+	for (pos = 0; pos < MOAT_IPV4_OPTS_MAX; pos++) {
+		/* A source route is never shorter than its type and length. */
+		if (optval + pos + 2 > end)
+			break;
+		if (pos != next)
+			continue;
+		if (optval[pos] == IPOPT_END)
+			break;
+		if (optval[pos] == IPOPT_NOOP) {
+			next = pos + 1;
+			continue;
+		}
+		if (optval[pos] == IPOPT_LSRR || optval[pos] == IPOPT_SSRR)
+			return true;
+		if (optval[pos + 1] < 2)
+			break; /* malformed: the kernel refuses it */
+		next = pos + optval[pos + 1];
+	}
+	return false;
+}
+
+/*
+ * Why a socket option is refused, or 0.
+ *
+ * Two send packets past the classifier: a packet socket with
+ * PACKET_QDISC_BYPASS hands its frames to the driver directly
  * (dev_direct_xmit skips the egress hook), and so does an AF_XDP socket,
  * which needs its SOL_XDP options (UMEM, rings) before it can send. Both
  * take CAP_NET_RAW, so this is about root and capable processes: they are
  * refused the options, root included, for every process in the cgroup.
  * Root can still detach moat; this closes the quiet way round it.
+ *
+ * Two more name a source route, which carries a connection to a name the
+ * policy allows by way of a host it does not: IP_OPTIONS with a loose or
+ * strict source route, and any IPv6 routing header (Linux accepts only
+ * those that route: type 2 and segment routing). Their packets would be
+ * dropped as they leave; refusing the option says why, at once. One sent
+ * as a control message, per packet, meets only the drop.
  */
+static __always_inline __u32 moat_sockopt_refusal(struct bpf_sockopt *ctx)
+{
+	if (ctx->level == SOL_PACKET && ctx->optname == PACKET_QDISC_BYPASS)
+		return MOAT_SOCKET_QDISC_BYPASS;
+	if (ctx->level == SOL_XDP)
+		return MOAT_SOCKET_XDP;
+	if (ctx->level == SOL_IP && ctx->optname == IP_OPTIONS &&
+	    moat_sockopt_source_routed(ctx))
+		return MOAT_SOCKET_SOURCE_ROUTE;
+	if (ctx->level == SOL_IPV6 && ctx->optlen > 0 &&
+	    (ctx->optname == IPV6_RTHDR || ctx->optname == IPV6_2292RTHDR))
+		return MOAT_SOCKET_SOURCE_ROUTE;
+	return 0;
+}
+
 SEC("cgroup/setsockopt")
 int moat_setsockopt(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *sk = ctx->sk;
-	__u32 reason = 0;
+	__u32 reason = moat_sockopt_refusal(ctx);
 
-	if (ctx->level == SOL_PACKET && ctx->optname == PACKET_QDISC_BYPASS)
-		reason = MOAT_SOCKET_QDISC_BYPASS;
-	else if (ctx->level == SOL_XDP)
-		reason = MOAT_SOCKET_XDP;
 	if (reason && sk) {
 		moat_emit_socket(sk, reason);
 		if (!moat_audit)
@@ -750,7 +808,7 @@ static __always_inline int moat_judge_call(struct bpf_sock_addr *ctx, bool v4)
 	moat_call_addr(ctx, v4, daddr);
 	port = moat_call_port(ctx);
 	if (moat_dns_redirect(ctx, v4, daddr, port, proto, cookie))
-		return moat_approve(cookie);
+		return moat_approve(ctx, v4, cookie);
 
 	moat_decide_call(daddr, port, proto, &d);
 	if (d.action == MOAT_ACTION_BLOCKED && moat_audit)
@@ -761,7 +819,7 @@ static __always_inline int moat_judge_call(struct bpf_sock_addr *ctx, bool v4)
 						  MOAT_STAT_CALLS_WOULD_BLOCK);
 	moat_emit_call(daddr, port, proto, cookie, &d);
 	if (d.action != MOAT_ACTION_BLOCKED)
-		return moat_approve(cookie);
+		return moat_approve(ctx, v4, cookie);
 	if (moat_has_set_retval)
 		bpf_set_retval(-ECONNREFUSED);
 	return 0;
@@ -820,15 +878,40 @@ int moat_run_getpeername6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
+static __always_inline bool moat_addr_equal(const __u8 *a, const __u8 *b)
+{
+	__u8 diff = 0;
+	int i;
+
+	for (i = 0; i < MOAT_ADDR_LEN; i++)
+		diff |= a[i] ^ b[i];
+	return !diff;
+}
+
+/*
+ * A packet a call hook already judged: its socket's connect() or
+ * sendmsg() was let through to this very destination (a later fragment
+ * carries no port, only the address). A source-routed packet is never
+ * one, whatever its destination address says: the hook judged where the
+ * route ends, the packet goes to its first hop.
+ */
 static __always_inline bool moat_is_approved(struct __sk_buff *skb,
 					     const struct moat_packet *pkt)
 {
+	struct moat_dest *dest;
 	__u64 cookie;
 
 	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
 		return false;
+	if (pkt->source_routed)
+		return false;
 	cookie = bpf_get_socket_cookie(skb);
-	return cookie && bpf_map_lookup_elem(&moat_approved, &cookie);
+	if (!cookie)
+		return false;
+	dest = bpf_map_lookup_elem(&moat_approved, &cookie);
+	if (!dest || !moat_addr_equal(dest->addr, pkt->daddr))
+		return false;
+	return pkt->frag == MOAT_FRAG_LATER || dest->port == pkt->dport;
 }
 
 /*
@@ -840,7 +923,7 @@ static __always_inline void moat_decide_confined(struct __sk_buff *skb,
 						 const struct moat_packet *pkt,
 						 struct moat_decision *d)
 {
-	if (pkt->routing_left) {
+	if (pkt->source_routed) {
 		moat_decide_as(d, MOAT_ACTION_BLOCKED, MOAT_REASON_ROUTING_HDR,
 			       MOAT_RULE_NONE);
 		return;

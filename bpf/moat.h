@@ -62,7 +62,7 @@ enum moat_reason {
 	MOAT_REASON_MALFORMED = 8, /* header truncated or inconsistent */
 	MOAT_REASON_FRAGMENT = 9, /* fragment of a datagram not allowed */
 	MOAT_REASON_NON_IP = 10, /* an L2 protocol that is not ARP or IP */
-	MOAT_REASON_ROUTING_HDR = 11, /* IPv6 routing header with hops left */
+	MOAT_REASON_ROUTING_HDR = 11, /* source routed: hops past the dest */
 	MOAT_REASON_EXISTING = 12, /* a connection open before moat began */
 	MOAT_REASON_LOCAL = 13, /* a destination on this host (moat run) */
 };
@@ -188,11 +188,11 @@ struct moat_config {
 #define MOAT_CONFIG_F_PROXY_V6 0x1
 
 /*
- * Where a confined process sent a DNS query before the socket hooks sent
- * it to the proxy (moat run): replies are made to look as if they came
- * from there.
+ * A destination a confined socket named (moat run): where a connect() or
+ * sendmsg() was let through to, or where a DNS query meant to go before
+ * the socket hooks sent it to the proxy.
  */
-struct moat_dns_dest {
+struct moat_dest {
 	__u8 addr[MOAT_ADDR_LEN];
 	__u16 port; /* host byte order */
 	__u8 pad[2];
@@ -229,6 +229,7 @@ enum moat_socket_reason {
 	MOAT_SOCKET_RAW = 1, /* a raw IP socket, to a process not root */
 	MOAT_SOCKET_QDISC_BYPASS = 2, /* a packet socket skipping the qdisc */
 	MOAT_SOCKET_XDP = 3, /* an AF_XDP socket's set-up */
+	MOAT_SOCKET_SOURCE_ROUTE = 4, /* IP_OPTIONS source route, IPV6_RTHDR */
 };
 
 /* A socket, or a socket option, that a socket hook refused. */
@@ -285,6 +286,6 @@ _Static_assert(sizeof(struct moat_event) == 96, "moat_event layout");
 _Static_assert(sizeof(struct moat_step_event) == 16, "step event layout");
 _Static_assert(sizeof(struct moat_socket_event) == 56, "socket event layout");
 _Static_assert(sizeof(struct moat_frag_verdict) == 8, "frag verdict layout");
-_Static_assert(sizeof(struct moat_dns_dest) == 20, "dns dest layout");
+_Static_assert(sizeof(struct moat_dest) == 20, "dest layout");
 
 #endif /* MOAT_H */

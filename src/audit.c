@@ -349,6 +349,8 @@ const char *audit_socket_reason(unsigned int reason)
 		return "qdisc_bypass";
 	case MOAT_SOCKET_XDP:
 		return "xdp_socket";
+	case MOAT_SOCKET_SOURCE_ROUTE:
+		return "source_route";
 	default:
 		return "unknown";
 	}

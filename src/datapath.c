@@ -127,8 +127,11 @@ static void leave_out_unsupported(struct moat_bpf *skel, unsigned int programs)
 		bpf_program__set_autoload(skel->progs.moat_packet_sendmsg,
 					  false);
 	}
-	if ((programs & DATAPATH_LINK) && !sockopt_hook_supported()) {
-		pr_warn("this kernel's socket-option hooks cannot name a process: packet sockets that bypass the qdisc are not refused");
+	if (!sockopt_hook_supported()) {
+		if (programs & DATAPATH_LINK)
+			pr_warn("this kernel's socket-option hooks cannot name a process: packet sockets that bypass the qdisc are not refused");
+		else
+			pr_info("this kernel's socket-option hooks cannot name a process: source routes are dropped as they leave, not refused when set");
 		bpf_program__set_autoload(skel->progs.moat_setsockopt, false);
 	}
 	if (programs & DATAPATH_CONFINE) {
@@ -142,12 +145,11 @@ static void leave_out_unsupported(struct moat_bpf *skel, unsigned int programs)
 static void choose_programs(struct moat_bpf *skel, unsigned int programs)
 {
 	struct bpf_program *link_only[] = {
-		skel->progs.moat_tc_egress,	 skel->progs.moat_tc_ingress,
-		skel->progs.moat_setsockopt,	 skel->progs.moat_connect4,
-		skel->progs.moat_connect6,	 skel->progs.moat_sendmsg4,
-		skel->progs.moat_sendmsg6,	 skel->progs.moat_dns_egress,
-		skel->progs.moat_packet_sendmsg, skel->progs.moat_fork,
-		skel->progs.moat_exit,
+		skel->progs.moat_tc_egress,  skel->progs.moat_tc_ingress,
+		skel->progs.moat_connect4,   skel->progs.moat_connect6,
+		skel->progs.moat_sendmsg4,   skel->progs.moat_sendmsg6,
+		skel->progs.moat_dns_egress, skel->progs.moat_packet_sendmsg,
+		skel->progs.moat_fork,	     skel->progs.moat_exit,
 	};
 	struct bpf_program *confine_only[] = {
 		skel->progs.moat_run_connect4,
@@ -557,6 +559,7 @@ int datapath__attach_confined(struct datapath *dp, int cgroup_fd)
 		dp->skel->progs.moat_sock_create,
 		dp->skel->progs.moat_sockops,
 		dp->skel->progs.moat_sock_release,
+		dp->skel->progs.moat_setsockopt,
 		dp->skel->progs.moat_run_recvmsg4,
 		dp->skel->progs.moat_run_recvmsg6,
 		dp->skel->progs.moat_run_getpeername4,
@@ -574,7 +577,8 @@ int datapath__attach_confined(struct datapath *dp, int cgroup_fd)
 	if (dp->confined_cgroup_fd < 0)
 		return -errno;
 	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]) && !err; i++)
-		err = attach_confined(dp, hooks[i]);
+		if (bpf_program__autoload(hooks[i]))
+			err = attach_confined(dp, hooks[i]);
 	return err;
 }
 

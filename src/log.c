@@ -2,6 +2,7 @@
 /* log.c - one logging path for moat and libbpf, to stderr, with levels */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 
@@ -31,22 +32,45 @@ static const char *level_prefix(enum log_level level)
 	}
 }
 
+static void log_line(const char *prefix, enum log_level level, const char *line,
+		     size_t len)
+{
+	/* One write per line, so concurrent writers never interleave. */
+	fprintf(stderr, "moat: %s%s%.*s\n", prefix, level_prefix(level),
+		(int)len, line);
+}
+
+/*
+ * A message may hold many lines: libbpf passes a program's whole verifier
+ * log as one, and its end says why the program was refused. Each line
+ * gets the prefix; none is cut.
+ */
 static __attribute__((format(printf, 3, 0))) void
 log_vprintf(enum log_level level, const char *prefix, const char *fmt,
 	    va_list ap)
 {
-	char line[1024];
+	char *msg = NULL, *line, *end;
 	size_t len;
 
 	if (level > current_level)
 		return;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	len = strlen(line);
-	while (len && line[len - 1] == '\n')
-		line[--len] = '\0';
-	/* One write per line, so concurrent writers never interleave. */
-	fprintf(stderr, "moat: %s%s%s\n", prefix, level_prefix(level), line);
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		log_line(prefix, level, "(out of memory formatting a message)",
+			 36);
+		return;
+	}
+	len = strlen(msg);
+	while (len && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	for (line = msg;; line = end + 1) {
+		end = strchr(line, '\n');
+		log_line(prefix, level, line,
+			 end ? (size_t)(end - line) : strlen(line));
+		if (!end)
+			break;
+	}
+	free(msg);
 }
 
 void log_printf(enum log_level level, const char *fmt, ...)

@@ -393,6 +393,10 @@ static const char *socket_dest(const struct json_value *ev)
 		return "packet socket bypassing the qdisc";
 	if (reason && !strcmp(reason, "xdp_socket"))
 		return "AF_XDP socket";
+	if (reason && !strcmp(reason, "source_route"))
+		return family && !strcmp(family, "ipv6") ?
+			       "IPv6 routing header (IPV6_RTHDR)" :
+			       "IPv4 source route (IP_OPTIONS)";
 	return family && !strcmp(family, "ipv6") ? "raw IPv6 socket" :
 						   "raw IPv4 socket";
 }
@@ -402,13 +406,15 @@ static int add_socket(struct summary *s, const struct json_value *ev)
 {
 	enum status st = parse_status(get_str(ev, "action"));
 	const char *dest = socket_dest(ev);
+	const char *type = get_str(ev, "type");
 
 	if (st == STATUS_ALLOWED)
 		return 0;
 	s->conn_blocked++;
 	if (!get_recommend(&s->dests, dest, false))
 		return -ENOMEM;
-	return add_row(s, ev, dest, -1, "raw", st);
+	/* The socket's type stands for the protocol: raw, stream, dgram. */
+	return add_row(s, ev, dest, -1, type ? type : "raw", st);
 }
 
 static void add_mode(struct summary *s, const struct json_value *ev)

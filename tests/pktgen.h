@@ -24,10 +24,12 @@ struct pkt_desc {
 	uint16_t ethertype; /* 0: the family's */
 	int vlans; /* 802.1Q tags before the IP header */
 	bool no_l2; /* no Ethernet header at all */
-	uint8_t ihl; /* 0: 5 */
+	uint8_t ihl; /* 0: 5, or 5 and the options' words */
+	const uint8_t *ip4_opts; /* IPv4 options, padded to words with 0 */
+	uint8_t nip4_opts;
 	const uint8_t *exthdrs; /* IPv6 extension headers, in order */
 	int nexthdrs;
-	uint8_t routing_left;
+	uint8_t routing_left; /* a segment routing header's segments left */
 	enum pkt_frag frag;
 	uint32_t frag_id;
 	size_t truncate; /* cut the packet to this many bytes */
@@ -85,7 +87,8 @@ static inline uint8_t pkt_first_proto(const struct pkt_desc *d)
 
 static inline void pkt_ipv4(struct pkt *p, const struct pkt_desc *d)
 {
-	uint8_t ihl = d->ihl ? d->ihl : 5;
+	uint8_t opt_words = (uint8_t)((d->nip4_opts + 3) / 4);
+	uint8_t ihl = d->ihl ? d->ihl : (uint8_t)(5 + opt_words);
 	uint8_t h[20] = { (uint8_t)(0x40 | ihl), 0 };
 	uint16_t frag = d->frag == PKT_FRAG_FIRST ? 0x2000 :
 			d->frag == PKT_FRAG_LATER ? 185 :
@@ -100,7 +103,12 @@ static inline void pkt_ipv4(struct pkt *p, const struct pkt_desc *d)
 	inet_pton(AF_INET, d->saddr, h + 12);
 	inet_pton(AF_INET, d->daddr, h + 16);
 	pkt_put(p, h, sizeof(h));
-	if (ihl > 5 && ihl <= 15) {
+	if (d->nip4_opts) {
+		static const uint8_t zeros[4];
+
+		pkt_put(p, d->ip4_opts, d->nip4_opts);
+		pkt_put(p, zeros, (size_t)opt_words * 4 - d->nip4_opts);
+	} else if (ihl > 5 && ihl <= 15) {
 		static const uint8_t nops[40] = { 1, 1, 1, 1 };
 
 		pkt_put(p, nops, (size_t)(ihl - 5) * 4);

@@ -143,7 +143,7 @@ static __always_inline bool moat_dns_redirect(struct bpf_sock_addr *ctx,
 					      __u64 cookie)
 {
 	static const __u8 lo6[MOAT_ADDR_LEN] = { [15] = 1 };
-	struct moat_dns_dest dest = { .port = port };
+	struct moat_dest dest = { .port = port };
 	struct moat_config *cfg = moat_config_get();
 	__u8 proxy[MOAT_ADDR_LEN];
 
@@ -176,7 +176,7 @@ static __always_inline void moat_dns_unredirect(struct bpf_sock_addr *ctx,
 						bool v4)
 {
 	struct moat_config *cfg = moat_config_get();
-	struct moat_dns_dest *dest;
+	struct moat_dest *dest;
 	__u8 src[MOAT_ADDR_LEN];
 	__u64 cookie;
 
@@ -231,11 +231,15 @@ static __always_inline void moat_emit_call(const __u8 *daddr, __u16 port,
 	moat_event_submit(ev, &key, now);
 }
 
-static __always_inline int moat_approve(__u64 cookie)
+/* Let a call through, and its socket's packets to where it named. */
+static __always_inline int moat_approve(struct bpf_sock_addr *ctx, bool v4,
+					__u64 cookie)
 {
-	__u8 one = 1;
+	struct moat_dest dest = {};
 
-	bpf_map_update_elem(&moat_approved, &cookie, &one, BPF_ANY);
+	moat_call_addr(ctx, v4, dest.addr);
+	dest.port = moat_call_port(ctx);
+	bpf_map_update_elem(&moat_approved, &cookie, &dest, BPF_ANY);
 	return 1;
 }
 

@@ -195,14 +195,15 @@ struct {
 
 /*
  * moat run: the sockets whose connect() or sendmsg() a hook let through,
- * by cookie. Their packets were judged there; the egress hook judges
- * only what no hook saw (ICMP, raw sockets).
+ * by cookie, and where to. Their packets to that destination were judged
+ * there; the egress hook judges the rest (ICMP, raw sockets, a packet a
+ * source route sends elsewhere, an unconnected socket's other peers).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MOAT_SOCKS_MAX);
 	__type(key, __u64);
-	__type(value, __u8);
+	__type(value, struct moat_dest);
 } moat_approved SEC(".maps");
 
 /* moat run: where each redirected DNS socket meant to send, by cookie. */
@@ -210,7 +211,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MOAT_DNS_CLIENTS_MAX);
 	__type(key, __u64);
-	__type(value, struct moat_dns_dest);
+	__type(value, struct moat_dest);
 } moat_dns_dest SEC(".maps");
 
 /* moat run: this host's own addresses, which no packet leaves it for. */

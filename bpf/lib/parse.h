@@ -18,6 +18,11 @@
 #define NEXTHDR_FRAGMENT 44
 #define NEXTHDR_AUTH 51
 #define NEXTHDR_DEST 60
+#define IPOPT_END 0
+#define IPOPT_NOOP 1
+#define IPOPT_LSRR 131
+#define IPOPT_SSRR 137
+#define MOAT_IPV4_OPTS_MAX 40 /* a 15-word header less its fixed 5 */
 #define IPPROTO_ICMPV6 58
 #define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_ACK 0x10
@@ -54,7 +59,13 @@ struct moat_packet {
 	__u8 icmp_code;
 	__u8 hop_limit;
 	__u8 frag; /* enum moat_frag */
-	__u8 routing_left; /* IPv6 routing header segments left */
+	/*
+	 * The packet names hops past its destination address: an IPv6
+	 * routing header with segments left, or an IPv4 loose or strict
+	 * source route (RFC 791 3.1). Its destination address is then only
+	 * the first hop, not where it ends up.
+	 */
+	__u8 source_routed;
 	__u32 frag_id;
 	__u32 end; /* offset where the IP header says the datagram ends */
 	/* ICMP errors: the packet they are about, as quoted in them. */
@@ -143,11 +154,68 @@ static __always_inline int moat_set_end(struct __sk_buff *skb, __u32 start,
 	return MOAT_PARSE_OK;
 }
 
+/*
+ * Look through IPv4 options for a source route: the kernel sends such a
+ * packet to the route's first hop (RFC 791 3.1), which is all a
+ * classifier reading the destination address would judge. opts holds
+ * len bytes and zeros after them, up to MOAT_IPV4_OPTS_MAX + 1. Returns
+ * 1 for a source route, 0 for none, -1 for options that run past len.
+ *
+ * Each position in turn, read at a constant offset; where the next
+ * option starts is a plain number, and len (which the verifier tracks
+ * exactly once passed to a helper) stays out of the loop, the zeros past
+ * it ending the options. So the verifier has few states to tell apart.
+ */
+static __always_inline int moat_ipv4_options_scan(const __u8 *opts, __u64 len)
+{
+	__u32 pos, next = 0, optlen;
+	int found = 0;
+
+	for (pos = 0; pos < MOAT_IPV4_OPTS_MAX; pos++) {
+		if (pos != next)
+			continue;
+		if (opts[pos] == IPOPT_END)
+			break;
+		if (opts[pos] == IPOPT_NOOP) {
+			next = pos + 1;
+			continue;
+		}
+		if (opts[pos] == IPOPT_LSRR || opts[pos] == IPOPT_SSRR)
+			found = 1;
+		/* Every other option has a length byte that counts itself. */
+		optlen = opts[pos + 1];
+		if (optlen < 2)
+			return -1;
+		next = pos + optlen;
+	}
+	return next > len ? -1 : found;
+}
+
+/*
+ * A packet's IPv4 options, as moat_ipv4_options_scan() judges them. A
+ * global function, so that the verifier checks its loop once, on its
+ * own, rather than once for every path that reaches each caller. The
+ * length is 64 bits wide: the verifier knows nothing of an argument's
+ * upper half, where clang would assume a 32-bit one zero-extended.
+ */
+__noinline int moat_ipv4_source_routed(struct __sk_buff *skb, __u32 off,
+				       __u64 len)
+{
+	__u8 opts[MOAT_IPV4_OPTS_MAX + 1] = {};
+
+	if (len == 0)
+		return 0;
+	if (len > MOAT_IPV4_OPTS_MAX || bpf_skb_load_bytes(skb, off, opts, len))
+		return -1;
+	return moat_ipv4_options_scan(opts, len);
+}
+
 static __always_inline int moat_parse_ipv4(struct __sk_buff *skb, __u32 *off,
 					   struct moat_packet *pkt)
 {
 	struct iphdr ip;
 	__u16 frag_off;
+	int routed;
 
 	if (bpf_skb_load_bytes(skb, *off, &ip, sizeof(ip)))
 		return MOAT_PARSE_MALFORMED;
@@ -174,6 +242,11 @@ static __always_inline int moat_parse_ipv4(struct __sk_buff *skb, __u32 *off,
 		pkt->frag = MOAT_FRAG_FIRST;
 	pkt->frag_id = bpf_ntohs(ip.id);
 
+	routed = moat_ipv4_source_routed(skb, *off + sizeof(ip),
+					 ip.ihl * 4 - sizeof(ip));
+	if (routed < 0)
+		return MOAT_PARSE_MALFORMED;
+	pkt->source_routed = routed;
 	*off += ip.ihl * 4;
 	return MOAT_PARSE_OK;
 }
@@ -197,7 +270,7 @@ static __always_inline int moat_parse_exthdr(struct __sk_buff *skb, __u32 off,
 		if (bpf_skb_load_bytes(skb, off, hdr, 4))
 			return -1;
 		pkt->proto = hdr[0];
-		pkt->routing_left |= hdr[3];
+		pkt->source_routed |= hdr[3] != 0;
 		return (hdr[1] + 1) * 8;
 	case NEXTHDR_AUTH:
 		if (bpf_skb_load_bytes(skb, off, hdr, 2))

@@ -131,6 +131,16 @@ static int run(enum datapath_prog prog, const struct pkt_desc *d, uint32_t mark)
 static const uint8_t hbh_dst[] = { 0, 60 };
 static const uint8_t routing[] = { 43 };
 static const uint8_t nine_hbh[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+/* IPv4 options (RFC 791 3.1): a route's hops follow type, length, pointer. */
+static const uint8_t lsrr[] = { 131, 7, 4, 192, 0, 2, 10 };
+static const uint8_t ssrr[] = { 137, 7, 4, 192, 0, 2, 10 };
+static const uint8_t nops_then_lsrr[] = { 1, 1, 1, 131, 7, 4, 192, 0, 2, 10 };
+static const uint8_t timestamp_then_lsrr[] = { 68,  8, 5, 0,   0, 0, 0, 0,
+					       131, 7, 4, 192, 0, 2, 10 };
+static const uint8_t router_alert[] = { 148, 4, 0, 0 };
+static const uint8_t lsrr_after_end[] = { 0, 131, 7, 4, 192, 0, 2, 10 };
+static const uint8_t option_past_header[] = { 68, 12, 5, 0 };
+static const uint8_t option_length_1[] = { 68, 1, 0, 0 };
 
 struct verdict_case {
 	const char *name;
@@ -332,6 +342,50 @@ static const struct verdict_case verdict_cases[] = {
 	  { TCP4("192.0.2.10", 80), .ihl = 7 },
 	  0,
 	  PASS },
+	{ "IPv4 router alert option, allowed",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = router_alert,
+	    .nip4_opts = sizeof(router_alert) },
+	  0,
+	  PASS },
+	/*
+	 * A source route sends the packet to an allowed first hop, and on to
+	 * hops the classifier never judges.
+	 */
+	{ "IPv4 loose source route",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = lsrr,
+	    .nip4_opts = sizeof(lsrr) },
+	  0,
+	  DROP },
+	{ "IPv4 strict source route",
+	  { UDP4("192.0.2.10", 9), .ip4_opts = ssrr,
+	    .nip4_opts = sizeof(ssrr) },
+	  0,
+	  DROP },
+	{ "IPv4 source route after no-ops",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = nops_then_lsrr,
+	    .nip4_opts = sizeof(nops_then_lsrr) },
+	  0,
+	  DROP },
+	{ "IPv4 source route after a timestamp",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = timestamp_then_lsrr,
+	    .nip4_opts = sizeof(timestamp_then_lsrr) },
+	  0,
+	  DROP },
+	{ "IPv4 source route's bytes after the end of options",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = lsrr_after_end,
+	    .nip4_opts = sizeof(lsrr_after_end) },
+	  0,
+	  PASS },
+	{ "IPv4 option longer than the header",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = option_past_header,
+	    .nip4_opts = sizeof(option_past_header) },
+	  0,
+	  DROP },
+	{ "IPv4 option of length 1",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = option_length_1,
+	    .nip4_opts = sizeof(option_length_1) },
+	  0,
+	  DROP },
 	/*
 	 * BPF_PROG_TEST_RUN refuses packets shorter than an IPv4 header, as
 	 * the stack does; a header with no transport after it is the shortest

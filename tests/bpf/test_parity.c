@@ -56,6 +56,9 @@ struct parity_case {
 	bool allowed;
 };
 
+static const uint8_t lsrr[] = { 131, 7, 4, 192, 0, 2, 10 };
+static const uint8_t routing[] = { 43 };
+
 static const struct parity_case cases[] = {
 	{ "learned address, any port", { TCP4("192.0.2.10", 8080) }, true },
 	{ "learned address over UDP", { UDP4("192.0.2.10", 9) }, true },
@@ -87,7 +90,23 @@ static const struct parity_case cases[] = {
 	{ "ICMP echo, unknown", { ICMP4("192.0.2.99", 8) }, false },
 	{ "ICMPv6 echo, all-ports rule", { ICMP6("2001:db8::10", 128) }, true },
 	{ "ICMPv6 echo, unknown", { ICMP6("2001:db8::99", 128) }, false },
+	/* Options no connect() names: only the packet tests see them. */
+	{ "IPv4 source route, allowed first hop",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = lsrr,
+	    .nip4_opts = sizeof(lsrr) },
+	  false },
+	{ "IPv6 routing header, allowed first hop",
+	  { TCP6("2001:db8::10", 443), .exthdrs = routing, .nexthdrs = 1,
+	    .routing_left = 1 },
+	  false },
 };
+
+/* A connect() can be made for a case: a plain TCP or UDP packet. */
+static bool connectable(const struct pkt_desc *d)
+{
+	return (d->proto == IPPROTO_TCP || d->proto == IPPROTO_UDP) &&
+	       !d->nip4_opts && !d->nexthdrs;
+}
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -248,10 +267,7 @@ static void connect_all(int out)
 	if (procs < 0 || write(procs, "0", 1) != 1)
 		_exit(1);
 	for (i = 0; i < NCASES; i++) {
-		err = cases[i].d.proto == IPPROTO_TCP ||
-				      cases[i].d.proto == IPPROTO_UDP ?
-			      connect_errno(&cases[i].d) :
-			      0;
+		err = connectable(&cases[i].d) ? connect_errno(&cases[i].d) : 0;
 		if (write(out, &err, sizeof(err)) != sizeof(err))
 			_exit(1);
 	}
@@ -282,7 +298,7 @@ static void test_connect_agrees(void)
 	for (i = 0; i < NCASES && !test__state.failed; i++) {
 		const struct parity_case *c = &cases[i];
 
-		if (c->d.proto != IPPROTO_TCP && c->d.proto != IPPROTO_UDP)
+		if (!connectable(&c->d))
 			continue;
 		/* Refused by a hook, or let on to find no route. */
 		if ((errs[i] != ECONNREFUSED && errs[i] != EPERM) != c->allowed)

@@ -9,6 +9,13 @@
 #                               "timeout", ...
 #   probe.py icmp HOST          an echo request from a raw socket (root):
 #                               "reply", "timeout", errno
+#   probe.py routed tcp|udp VIA HOST PORT
+#                               reach HOST with a source route whose first
+#                               hop is VIA (IPv4 LSRR, IPv6 segment routing
+#                               header), as an exfiltrating process would
+#                               reach VIA through a name the policy allows:
+#                               TCP sets it with setsockopt() and connects,
+#                               UDP sends it as a control message
 #   probe.py socket KIND        packet, sock_packet, xdp: "made" or errno
 #   probe.py xdp_umem           register a UMEM on an AF_XDP socket, the
 #                               step before it can send: "registered" or
@@ -48,6 +55,50 @@ def udp(host, port):
     s.settimeout(2)
     try:
         s.sendto(b"ping", (host, int(port)))
+        s.recvfrom(512)
+        return "reply"
+    except OSError as e:
+        return word(e)
+
+
+# IPv4: the option lists the first hop; the kernel sends the packet
+# there and moves the socket's destination to the end of the route (RFC
+# 791 3.1, loose source and record route). IPv6: segments[0] is replaced
+# by the destination, the packet goes to segments[segments_left] (RFC
+# 8754). Returns the level, the socket option and the control message
+# type that carry it, and its bytes.
+def route_option(family, via):
+    if family == socket.AF_INET:
+        hop = socket.inet_pton(socket.AF_INET, via)
+        # 7: IP_RETOPTS, the control message that carries IP options
+        return socket.IPPROTO_IP, socket.IP_OPTIONS, 7, \
+            bytes([131, 7, 4]) + hop + b"\0"
+    hop = socket.inet_pton(socket.AF_INET6, via)
+    header = bytes([0, 4, 4, 1, 1, 0, 0, 0])
+    return socket.IPPROTO_IPV6, socket.IPV6_RTHDR, socket.IPV6_RTHDR, \
+        header + bytes(16) + hop
+
+
+def routed(proto, via, host, port):
+    family = family_of(via)
+    dest = socket.getaddrinfo(host, int(port), family)[0][4]
+    level, option, cmsg_type, route = route_option(family, via)
+    if proto == "tcp":
+        s = socket.socket(family, socket.SOCK_STREAM)
+        s.settimeout(3)
+        try:
+            s.setsockopt(level, option, route)
+        except OSError as e:
+            return "setsockopt " + word(e)
+        try:
+            s.connect(dest)
+            return "connected"
+        except OSError as e:
+            return word(e)
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    try:
+        s.sendmsg([b"ping"], [(level, cmsg_type, route)], 0, dest)
         s.recvfrom(512)
         return "reply"
     except OSError as e:
@@ -110,8 +161,8 @@ def make_socket(kind):
 
 def main():
     kind, rest = sys.argv[1], sys.argv[2:]
-    commands = {"tcp": tcp, "udp": udp, "icmp": icmp, "socket": make_socket,
-                "xdp_umem": xdp_umem}
+    commands = {"tcp": tcp, "udp": udp, "icmp": icmp, "routed": routed,
+                "socket": make_socket, "xdp_umem": xdp_umem}
     print(commands[kind](*rest))
 
 

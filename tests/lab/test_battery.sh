@@ -96,6 +96,29 @@ test_battery_xdp_socket_refused() {
 		'"comm":"python3"' || return 1
 }
 
+# A source route reaches a refused host through an allowed one: set on a
+# socket, it is refused; sent with one datagram, the packet is dropped.
+test_battery_source_routes() {
+	local probe="python3 $LAB_SRC/probe.py routed"
+	expect_eq "$(client $probe tcp 203.0.113.7 allowed.lab.test 80)" \
+		timeout "without moat, the option is taken (the SYN is lost)" ||
+		return 1
+	moat_start --allow allowed.lab.test || return 1
+	expect_eq "$(client $probe tcp 203.0.113.7 allowed.lab.test 80)" \
+		"setsockopt EPERM" "IP_OPTIONS with a source route: refused" ||
+		return 1
+	expect_eq "$(client $probe tcp 2001:db8:1::20 allowed.lab.test 80)" \
+		"setsockopt EPERM" "IPV6_RTHDR: refused" || return 1
+	expect_event "reported with its process" '"event":"socket"' \
+		'"action":"blocked"' '"reason":"source_route"' \
+		'"family":"ipv6"' '"comm":"python3"' || return 1
+	expect_eq "$(client $probe udp 203.0.113.7 allowed.lab.test 9999)" \
+		timeout "a datagram carrying its own route: dropped" || return 1
+	expect_event "at the classifier, with its first hop" \
+		'"event":"connect"' '"action":"blocked"' \
+		'"dst_ip":"203.0.113.7"' '"reason":"routing_header"' || return 1
+}
+
 # A copy of Python with CAP_NET_RAW as a file capability, for nobody: a
 # process that is not root, yet may open raw and packet sockets.
 raw_python() {

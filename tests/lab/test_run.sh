@@ -190,6 +190,35 @@ test_run_packet_sockets_refused() {
 		"other sockets are made (and face the policy)" || return 1
 }
 
+# A source route sends a connection to an allowed name by way of a host
+# the policy refuses: the packet's destination is that first hop, while
+# the hook that let connect() or sendmsg() through judged where the route
+# ends. Set on the socket, the route is refused then and there; sent with
+# one datagram, the datagram is dropped as it leaves. (An IPv6 datagram
+# can carry only a Mobile IPv6 routing header, which not every kernel
+# builds; the classifier tests cover the IPv6 drop.)
+test_run_source_routes_refused() {
+	expect_eq "$(confined --allow allowed.lab.test -- \
+		$(probe routed tcp 203.0.113.7 allowed.lab.test 80))" \
+		"setsockopt EPERM" "IP_OPTIONS with a source route: refused" ||
+		return 1
+	expect_event "and logged" '"event":"socket"' '"action":"blocked"' \
+		'"reason":"source_route"' '"comm":"python3"' || return 1
+	expect_eq "$(confined --allow allowed.lab.test -- \
+		$(probe routed tcp 2001:db8:1::20 allowed.lab.test 80))" \
+		"setsockopt EPERM" "IPV6_RTHDR: refused" || return 1
+	expect_eq "$(confined --allow allowed.lab.test -- \
+		$(probe routed udp 203.0.113.7 allowed.lab.test 9999))" EPERM \
+		"a datagram with a source route of its own: dropped" ||
+		return 1
+	expect_event "logged with its first hop" '"event":"connect"' \
+		'"action":"blocked"' '"dst_ip":"203.0.113.7"' \
+		'"reason":"routing_header"' || return 1
+	expect_eq "$(confined --allow allowed.lab.test -- \
+		$(probe udp allowed.lab.test 9999))" reply \
+		"the same datagram without the route is answered" || return 1
+}
+
 test_run_icmp_and_raw() {
 	expect_eq "$(client $(probe icmp 203.0.113.7))" reply \
 		"without moat, an echo request from a raw socket is answered" ||
