@@ -62,6 +62,58 @@ int cgroup_self(char *out, size_t len)
 	return found ? 0 : -ENOENT;
 }
 
+/*
+ * Could uid write this cgroup's cgroup.procs? Group and other write bits
+ * count whoever the group is: a cgroup tree is never shared that way but
+ * by mistake.
+ */
+static int procs_writable_by(const char *dir, uid_t uid, bool *writable)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	if (stat(path, &st))
+		return -errno;
+	*writable = st.st_uid == uid || (st.st_mode & (S_IWGRP | S_IWOTH));
+	return 0;
+}
+
+int cgroup_confining_ancestor(const char *dir, uid_t uid, char *out, size_t len)
+{
+	char root[PATH_MAX], walk[PATH_MAX];
+	size_t rlen, at;
+	bool writable;
+	int err;
+
+	err = cgroup_v2_root(root, sizeof(root));
+	if (err)
+		return err;
+	rlen = strlen(root);
+	if (strncmp(dir, root, rlen) || (dir[rlen] && dir[rlen] != '/'))
+		return -ENOENT;
+	if (strlen(dir) >= sizeof(walk))
+		return -ENAMETOOLONG;
+
+	/* Down from the root, one component at a time. */
+	snprintf(out, len, "%s", root);
+	for (at = rlen; dir[at];) {
+		at += 1 + strcspn(dir + at + 1, "/");
+		memcpy(walk, dir, at);
+		walk[at] = '\0';
+		err = procs_writable_by(walk, uid, &writable);
+		if (err)
+			return err;
+		if (writable)
+			break;
+		if ((size_t)snprintf(out, len, "%s", walk) >= len)
+			return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 int cgroup__create(struct cgroup *cg, const char *parent, const char *name)
 {
 	int err;

@@ -14,6 +14,19 @@ int cgroup_v2_root(char *out, size_t len);
 /* The v2 cgroup directory this process is in. */
 int cgroup_self(char *out, size_t len);
 
+/*
+ * The deepest cgroup on the way from the hierarchy's root down to dir
+ * whose cgroup.procs, and every ancestor's, uid cannot write: a process
+ * of uid's in a cgroup made there cannot move itself out, since cgroup v2
+ * lets a process migrate only with write access to the cgroup.procs of
+ * the common ancestor of where it is and where it goes. A subtree
+ * delegated to a user (systemd's user@UID.service) is owned by that user.
+ * Writes it to out; returns 0 or a negative errno (-ENOENT when dir is
+ * not in the hierarchy).
+ */
+int cgroup_confining_ancestor(const char *dir, uid_t uid, char *out,
+			      size_t len);
+
 struct cgroup {
 	char path[PATH_MAX];
 	int fd; /* the directory, -1 when there is none */

@@ -31,7 +31,7 @@
 #include "summary.h"
 #include "upstream.h"
 
-/* The command's cgroup is NAME.PID, beside moat's own. */
+/* The command's cgroup is NAME.PID, under moat's own (as a rule). */
 #define RUN_CGROUP_PREFIX "moat-run"
 /* What the command left running gets this long to die. */
 #define RUN_KILL_TIMEOUT_MS 3000
@@ -273,19 +273,66 @@ static int open_events(struct run *r)
 	return loop__add(&r->loop, fd, EPOLLIN, &r->events_h);
 }
 
-/* A cgroup of its own beside moat's, with the hooks on it and no one. */
+/*
+ * Where the command's cgroup goes: under moat's own cgroup, or --cgroup
+ * DIR, unless the command's user could write there. A user's delegated
+ * subtree (a desktop terminal runs in user@UID.service) would let the
+ * command move itself out of its cgroup and so out of the hooks: then it
+ * goes under the nearest ancestor the user cannot write, and an explicit
+ * DIR the user can write is refused.
+ */
+static int choose_cgroup_parent(struct run *r, char *parent, size_t len)
+{
+	char start[PATH_MAX];
+	struct stat st;
+	int err;
+
+	if (r->o->cgroup) {
+		snprintf(start, sizeof(start), "%s/cgroup.procs", r->o->cgroup);
+		if (stat(start, &st)) {
+			err = -errno;
+			pr_err("--cgroup '%s': not a cgroup v2 directory (%s); give a directory under the cgroup2 mount",
+			       r->o->cgroup, errstr(err));
+			return err;
+		}
+		snprintf(start, sizeof(start), "%s", r->o->cgroup);
+	} else if ((err = cgroup_self(start, sizeof(start)))) {
+		pr_err("cannot find this process's cgroup v2: %s; pass --cgroup DIR",
+		       errstr(err));
+		return err;
+	}
+	if (!r->user.change || r->user.uid == 0) {
+		snprintf(parent, len, "%s", start);
+		return 0;
+	}
+
+	err = cgroup_confining_ancestor(start, r->user.uid, parent, len);
+	if (err) {
+		pr_err("cgroup '%s': cannot tell who may write it: %s", start,
+		       errstr(err));
+		return err;
+	}
+	if (!strcmp(parent, start))
+		return 0;
+	if (r->o->cgroup) {
+		pr_err("--cgroup '%s': uid %u can write its cgroup.procs or an ancestor's, and so move the command out of its cgroup and its hooks; choose a cgroup only root can write, such as '%s'",
+		       start, (unsigned int)r->user.uid, parent);
+		return -EPERM;
+	}
+	pr_info("cgroup '%s' is writable by uid %u, who could move the command out of it: the command's cgroup goes under '%s'",
+		start, (unsigned int)r->user.uid, parent);
+	return 0;
+}
+
+/* A cgroup of its own, with the hooks on it and no one in it yet. */
 static int make_cgroup(struct run *r)
 {
 	char parent[PATH_MAX], name[64];
 	int err;
 
-	if (r->o->cgroup)
-		snprintf(parent, sizeof(parent), "%s", r->o->cgroup);
-	else if ((err = cgroup_self(parent, sizeof(parent)))) {
-		pr_err("cannot find this process's cgroup v2: %s; pass --cgroup DIR",
-		       errstr(err));
+	err = choose_cgroup_parent(r, parent, sizeof(parent));
+	if (err)
 		return err;
-	}
 	cgroup_sweep_stale(parent, RUN_CGROUP_PREFIX);
 	snprintf(name, sizeof(name), "%s.%d", RUN_CGROUP_PREFIX, getpid());
 	err = cgroup__create(&r->cg, parent, name);
@@ -496,7 +543,9 @@ static const char run_help[] =
 	"  --audit-log FILE       append NDJSON events to FILE\n"
 	"  --summary FILE         write the markdown report to FILE at exit\n"
 	"  --cgroup DIR           make the command's cgroup under DIR\n"
-	"                         (default: beside moat's own)\n"
+	"                         (default: under moat's own, or the nearest\n"
+	"                         cgroup above it that the command's user\n"
+	"                         cannot write)\n"
 	"  -v, --verbose          more detail on stderr\n"
 	"\n"
 	"Example:\n"

@@ -286,14 +286,18 @@ lab_kill_netns() {
 	done
 }
 
-# Kill what is left in the lab's cgroup, then remove it.
+# Kill what is left in the lab's cgroup and those a test made below it,
+# then remove them, deepest first.
 lab_cgroup_remove() {
 	local tries=50
 	[ -n "$LAB_CGROUP" ] && [ -d "$LAB_CGROUP" ] || return 0
-	while [ -s "$LAB_CGROUP/cgroup.procs" ] && ((tries-- > 0)); do
-		xargs -r kill -KILL <"$LAB_CGROUP/cgroup.procs" 2>/dev/null
+	while grep -q '^populated 1' "$LAB_CGROUP/cgroup.events" &&
+		((tries-- > 0)); do
+		find "$LAB_CGROUP" -name cgroup.procs -exec cat {} + |
+			xargs -r kill -KILL 2>/dev/null
 		sleep 0.1
 	done
+	find "$LAB_CGROUP" -mindepth 1 -depth -type d -exec rmdir {} \;
 	rmdir "$LAB_CGROUP" || lab_log "cannot remove $LAB_CGROUP"
 	LAB_CGROUP=
 }

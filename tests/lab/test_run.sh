@@ -179,6 +179,44 @@ test_run_as_the_user_who_ran_sudo() {
 		return 1
 }
 
+# A cgroup delegated to a user, as systemd delegates user@UID.service:
+# the user may move its processes between cgroups below it.
+delegated_cgroup() {
+	mkdir "$LAB_CGROUP/delegated"
+	chown 65534:65534 "$LAB_CGROUP/delegated" \
+		"$LAB_CGROUP/delegated"/cgroup.{procs,threads,subtree_control}
+}
+
+# A client started in the delegated cgroup rather than the lab's.
+delegated_client() {
+	client sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' \
+		client "$LAB_CGROUP/delegated" "$@"
+}
+
+# Run by a user from a cgroup the user may write, the command must not be
+# able to move itself out of its own and from under the hooks.
+test_run_user_cannot_leave_its_cgroup() {
+	local escape='echo $$ >"$1/delegated/cgroup.procs" && echo moved
+		exec python3 "$2" tcp 203.0.113.7 80'
+	delegated_cgroup
+	expect_eq "$(delegated_client setpriv --reuid=65534 --regid=65534 \
+		--clear-groups sh -c "$escape" sh "$LAB_CGROUP" \
+		"$LAB_SRC/probe.py")" "moved
+connected" "without moat, the user moves between its own cgroups" ||
+		return 1
+	expect_eq "$(delegated_client env SUDO_UID=65534 SUDO_GID=65534 \
+		SUDO_USER=nobody "$MOAT" run --allow allowed.lab.test -- \
+		sh -c "$escape" sh "$LAB_CGROUP" "$LAB_SRC/probe.py" \
+		2>/dev/null)" refused \
+		"confined, it cannot, and stays refused" || return 1
+	expect_match "$(delegated_client env SUDO_UID=65534 SUDO_GID=65534 \
+		SUDO_USER=nobody "$MOAT" run --cgroup "$LAB_CGROUP/delegated" \
+		-- true 2>&1)" "uid 65534 can write its cgroup.procs" \
+		"a --cgroup the user can write is refused" || return 1
+	expect_eq "$(ls -d "$LAB_CGROUP"/delegated/moat-run.* 2>/dev/null)" "" \
+		"and nothing was made there" || return 1
+}
+
 test_run_packet_sockets_refused() {
 	expect_eq "$(client $(probe socket packet))" made \
 		"without moat, root makes a packet socket" || return 1
