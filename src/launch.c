@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* launch.c - start the confined command: in its cgroup, as its user */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "launch.h"
+#include "log.h"
 
 #ifndef AF_XDP
 #define AF_XDP 44
@@ -283,6 +285,50 @@ static __attribute__((noreturn)) void child_run(const struct launch_opts *o,
 	}
 	execvp(o->argv[0], o->argv);
 	child_fail(fd, LAUNCH_EXEC);
+}
+
+/* A socket whose packets would need the hooks: IP, packet, AF_XDP. */
+static bool is_network_socket(int fd)
+{
+	socklen_t len = sizeof(int);
+	int domain;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len))
+		return false; /* ENOTSOCK: not a socket at all */
+	return domain == AF_INET || domain == AF_INET6 || domain == AF_PACKET ||
+	       domain == AF_XDP;
+}
+
+int launch_withhold_sockets(void)
+{
+	struct dirent *de;
+	DIR *dir;
+	long fd;
+	char *end;
+
+	dir = opendir("/proc/self/fd");
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		fd = strtol(de->d_name, &end, 10);
+		if (*end || end == de->d_name || fd == dirfd(dir))
+			continue;
+		if (!is_network_socket((int)fd))
+			continue;
+		if (fd <= STDERR_FILENO) {
+			pr_warn("fd %ld (the command's %s) is a network socket made outside the command's cgroup: what goes through it meets none of moat's hooks",
+				fd,
+				fd == 0 ? "stdin" :
+				fd == 1 ? "stdout" :
+					  "stderr");
+			continue;
+		}
+		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0)
+			pr_info("fd %ld: an inherited network socket, withheld from the command (one made outside its cgroup would meet none of moat's hooks)",
+				fd);
+	}
+	closedir(dir);
+	return 0;
 }
 
 int launch_command(const struct launch_opts *o, pid_t *pid, int *status,

@@ -26,6 +26,17 @@ struct launch_user {
 int launch_user_resolve(const char *spec, struct launch_user *u, char *err,
 			size_t err_len);
 
+/*
+ * Keep moat's inherited network sockets (IP, packet, AF_XDP) from the
+ * command: the socket hooks judge a socket by the cgroup it was made in,
+ * so one made before the command's cgroup existed would carry packets
+ * past them. They are marked close-on-exec, so moat, not the command,
+ * holds them; stdin, stdout and stderr are kept, with a warning, being
+ * how whoever started moat talks to the command. Returns 0 or a negative
+ * errno.
+ */
+int launch_withhold_sockets(void);
+
 struct launch_opts {
 	char *const *argv; /* the command and its arguments */
 	int cgroup_fd; /* the cgroup it joins before it runs */

@@ -504,6 +504,12 @@ static int run_command(struct options *o)
 		return EXIT_USAGE;
 	}
 	log_route_libbpf();
+	err = launch_withhold_sockets();
+	if (err) {
+		pr_err("cannot look through inherited file descriptors: %s",
+		       errstr(err));
+		return EXIT_RUNTIME;
+	}
 	r.report = (struct report){
 		.al = &r.al,
 		.policy = &o->policy,

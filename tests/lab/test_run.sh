@@ -217,6 +217,42 @@ connected" "without moat, the user moves between its own cgroups" ||
 		"and nothing was made there" || return 1
 }
 
+# A socket made before the run (here, connected to a refused host and
+# passed down as fd 5) belongs to no confined cgroup: the command must not
+# get it.
+test_run_inherited_socket_withheld() {
+	local send='
+import os, socket, sys
+try:
+    s = socket.socket(fileno=5)
+    s.send(b"ping")
+    s.settimeout(2)
+    s.recv(64)
+    print("reply")
+except OSError as e:
+    print(os.strerror(e.errno))'
+	local hand_down='
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("203.0.113.7", 9999))
+os.dup2(s.fileno(), 5)
+os.execvp(sys.argv[1], sys.argv[1:])'
+	expect_eq "$(client python3 -c "$hand_down" python3 -c "$send")" \
+		reply "without moat, the socket handed down reaches the host" ||
+		return 1
+	expect_eq "$(confined --allow allowed.lab.test -- \
+		python3 -c "$send" 2>/dev/null)" "Bad file descriptor" \
+		"sanity: no fd 5 without one handed down" || return 1
+	expect_eq "$(client python3 -c "$hand_down" env -u SUDO_UID \
+		-u SUDO_GID -u SUDO_USER "$MOAT" run -v --allow \
+		allowed.lab.test -- python3 -c "$send" 2>"$LAB_DIR/run.err")" \
+		"Bad file descriptor" "confined, the command never gets it" ||
+		return 1
+	expect_match "$(cat "$LAB_DIR/run.err")" \
+		"fd 5: an inherited network socket, withheld" "and moat says so" ||
+		return 1
+}
+
 test_run_packet_sockets_refused() {
 	expect_eq "$(client $(probe socket packet))" made \
 		"without moat, root makes a packet socket" || return 1
