@@ -25,6 +25,7 @@
 
 struct audit {
 	int fd; /* -1: count only */
+	int tee_fd; /* -1, or a second file that gets every line too */
 	char *path;
 	struct json_writer w;
 	char *pending;
@@ -102,6 +103,7 @@ int audit__open(struct audit **out, const char *path)
 	if (!a)
 		return -ENOMEM;
 	a->fd = -1;
+	a->tee_fd = -1;
 	json_writer_init(&a->w);
 	if (path) {
 		/* Appended, never truncated: a restart must not erase a run. */
@@ -118,6 +120,11 @@ int audit__open(struct audit **out, const char *path)
 	}
 	*out = a;
 	return 0;
+}
+
+void audit__tee(struct audit *a, int fd)
+{
+	a->tee_fd = fd;
 }
 
 void audit__close(struct audit *a)
@@ -188,6 +195,9 @@ int audit__flush(struct audit *a)
 	err = write_all(a->fd, a->pending, a->pending_len);
 	if (err)
 		write_failed(a, err, a->pending_lines);
+	if (a->tee_fd >= 0 &&
+	    write_all(a->tee_fd, a->pending, a->pending_len) && !err)
+		err = -EIO;
 	a->pending_len = 0;
 	a->pending_lines = 0;
 	return err;

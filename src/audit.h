@@ -91,6 +91,13 @@ struct audit_counter {
 int audit__open(struct audit **audit, const char *path);
 void audit__close(struct audit *audit);
 
+/*
+ * Write every line to fd as well (not owned: the caller closes it after
+ * audit__close): a run's own copy of its events, apart from others
+ * appended to the same log.
+ */
+void audit__tee(struct audit *audit, int fd);
+
 int audit__start(struct audit *audit, const char *mode, const char *ifname,
 		 int pid);
 int audit__dns(struct audit *audit, const struct audit_dns *ev);

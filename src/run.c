@@ -48,7 +48,7 @@ struct run {
 	bool al_ready;
 	struct audit *audit;
 	int log_fd; /* where the summary reads this run's events */
-	off_t log_start;
+	int summary_fd; /* --summary FILE, or -1 */
 	struct proxy *px;
 	struct steps steps;
 	bool steps_ready;
@@ -131,30 +131,50 @@ static int setup_signals(struct run *r)
 }
 
 /*
- * The summary reads back this run's events: from where the audit log
- * stood at start (it is appended to), or from a file in memory when no
- * log was asked for.
+ * The summary reads back this run's events from a file in memory of its
+ * own, which gets every line the audit log does: other runs may append
+ * to the same log at the same time.
  */
 static int open_audit(struct run *r)
 {
 	char path[64];
-	struct stat st;
 	int err;
 
-	if (r->o->audit_log) {
-		err = audit__open(&r->audit, r->o->audit_log);
-		if (err)
-			return err;
-		r->log_fd = open(r->o->audit_log, O_RDONLY | O_CLOEXEC);
-		if (r->log_fd >= 0 && !fstat(r->log_fd, &st))
-			r->log_start = st.st_size;
-		return 0;
-	}
 	r->log_fd = memfd_create("moat-audit", MFD_CLOEXEC);
 	if (r->log_fd < 0)
 		return -errno;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", r->log_fd);
-	return audit__open(&r->audit, path);
+	if (!r->o->audit_log) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", r->log_fd);
+		return audit__open(&r->audit, path);
+	}
+	err = audit__open(&r->audit, r->o->audit_log);
+	if (err)
+		return err;
+	audit__tee(r->audit, r->log_fd);
+	return 0;
+}
+
+/*
+ * Opened before the command starts, never at the end: by then the
+ * command, run as a user who can write the file's directory, could have
+ * put a symbolic link there for root to write through.
+ */
+static int open_summary(struct run *r)
+{
+	int err;
+
+	if (!r->o->summary_file)
+		return 0;
+	r->summary_fd = open(
+		r->o->summary_file,
+		O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (r->summary_fd < 0) {
+		err = -errno;
+		pr_err("summary '%s': cannot open: %s", r->o->summary_file,
+		       errstr(err));
+		return err;
+	}
+	return 0;
 }
 
 static int open_datapath(struct run *r)
@@ -368,8 +388,9 @@ static int start_command(struct run *r)
 static int set_up(struct run *r)
 {
 	int (*const steps[])(struct run *) = {
-		setup_signals, open_audit,  open_datapath, track_processes,
-		start_proxy,   allow_local, open_events,   make_cgroup,
+		setup_signals, open_audit,	open_summary,
+		open_datapath, track_processes, start_proxy,
+		allow_local,   open_events,	make_cgroup,
 	};
 	size_t i;
 	int err;
@@ -423,7 +444,8 @@ static void write_summaries(struct run *r)
 	struct summary *s = summary__new();
 	FILE *log, *md;
 
-	if (!s || r->log_fd < 0 || lseek(r->log_fd, r->log_start, SEEK_SET) < 0)
+	audit__flush(r->audit);
+	if (!s || r->log_fd < 0 || lseek(r->log_fd, 0, SEEK_SET) < 0)
 		goto out;
 	log = fdopen(dup(r->log_fd), "r");
 	if (!log)
@@ -432,14 +454,17 @@ static void write_summaries(struct run *r)
 	fclose(log);
 
 	summary__text(s, stderr, RUN_TEXT_ROWS);
-	if (!r->o->summary_file)
+	if (r->summary_fd < 0)
 		goto out;
-	md = fopen(r->o->summary_file, "we");
-	if (!md || summary__markdown(s, md, SUMMARY_ROWS_DEFAULT))
+	md = fdopen(r->summary_fd, "w");
+	if (!md) {
+		close(r->summary_fd);
+	} else if (summary__markdown(s, md, SUMMARY_ROWS_DEFAULT) ||
+		   fclose(md)) {
 		pr_err("summary '%s': cannot write it: %s", r->o->summary_file,
 		       errstr(-errno));
-	if (md)
-		fclose(md);
+	}
+	r->summary_fd = -1;
 out:
 	summary__free(s);
 }
@@ -478,6 +503,8 @@ static void tear_down(struct run *r)
 	audit__close(r->audit);
 	if (r->log_fd >= 0)
 		close(r->log_fd);
+	if (r->summary_fd >= 0)
+		close(r->summary_fd);
 	if (r->sig_fd >= 0)
 		close(r->sig_fd);
 	loop__fini(&r->loop);
@@ -487,6 +514,7 @@ static int run_command(struct options *o)
 {
 	struct run r = { .o = o,
 			 .log_fd = -1,
+			 .summary_fd = -1,
 			 .sig_fd = -1,
 			 .loop = { .epfd = -1 },
 			 .cg = { .fd = -1 },

@@ -115,22 +115,52 @@ refused" "a child and a background grandchild, refused" || return 1
 		'"scope":"command"' || return 1
 }
 
-# Each run has its own maps: what one learned, the other may not use.
+# Each run has its own maps: what one learned, the other may not use. Both
+# append to one audit log; each one's summary tells only its own events.
 test_run_concurrent_runs_keep_their_policies() {
 	local a b
 	confined --allow allowed.lab.test -- sh -c "
 		$(probe tcp allowed.lab.test 80); sleep 1
-		$(probe tcp 198.51.100.20 80)" >"$LAB_DIR/a.out" 2>/dev/null &
+		$(probe tcp 198.51.100.20 80)" >"$LAB_DIR/a.out" \
+		2>"$LAB_DIR/a.err" &
 	a=$!
 	confined --allow blocked.lab.test -- sh -c "
 		$(probe tcp blocked.lab.test 80); sleep 1
-		$(probe tcp 198.51.100.10 80)" >"$LAB_DIR/b.out" 2>/dev/null &
+		$(probe tcp 198.51.100.10 80)" >"$LAB_DIR/b.out" \
+		2>"$LAB_DIR/b.err" &
 	b=$!
 	wait "$a" "$b"
 	expect_eq "$(cat "$LAB_DIR/a.out")" "connected
 refused" "the first run: its host, not the other's" || return 1
 	expect_eq "$(cat "$LAB_DIR/b.out")" "connected
 refused" "the second run: its host, not the other's" || return 1
+	expect_eq "$(grep -c '"event":"connect".*"action":"blocked"' \
+		"$LAB_DIR/audit.log")" 2 "the shared log holds both refusals" ||
+		return 1
+	expect_match "$(cat "$LAB_DIR/a.err")" \
+		"1 connection and 0 DNS queries blocked" \
+		"the first run's summary counts its own" || return 1
+	expect_no_match "$(cat "$LAB_DIR/a.err")" "198\.51\.100\.10" \
+		"and not the other's" || return 1
+	expect_no_match "$(cat "$LAB_DIR/b.err")" "198\.51\.100\.20" \
+		"nor the second's" || return 1
+}
+
+# The summary file is opened before the command starts: a link the
+# command puts in its place is not written through.
+test_run_summary_not_written_through_a_link() {
+	echo secret >"$LAB_DIR/victim"
+	confined --summary "$LAB_DIR/summary.md" -- sh -c \
+		"rm '$LAB_DIR/summary.md'; ln -s victim '$LAB_DIR/summary.md'" \
+		2>/dev/null
+	expect_eq "$(cat "$LAB_DIR/victim")" secret \
+		"the file the link names is untouched" || return 1
+	ln -sf victim "$LAB_DIR/summary2.md"
+	expect_match "$(confined --summary "$LAB_DIR/summary2.md" -- true \
+		2>&1)" "summary '.*summary2.md': cannot open: .*symbolic links" \
+		"a link there at the start is refused" || return 1
+	expect_eq "$(cat "$LAB_DIR/victim")" secret "still untouched" ||
+		return 1
 }
 
 test_run_leaves_nothing_behind() {
