@@ -177,7 +177,12 @@ static int write_file_at(int dirfd, const char *name, const char *text)
 	return n < 0 ? -errno : 0;
 }
 
-/* Before cgroup.kill: each process by hand (new ones may race in). */
+/*
+ * Before cgroup.kill: each process by hand. The cgroup is frozen first
+ * (cgroup.freeze, Linux 5.2): a frozen process neither forks nor exits on
+ * its own, so no pid read here is reused by another process before the
+ * signal arrives, and SIGKILL still ends it.
+ */
 static void kill_each(struct cgroup *cg)
 {
 	char procs[4096], *p, *end;
@@ -200,6 +205,8 @@ int cgroup__kill(struct cgroup *cg, int timeout_ms)
 	bool have_kill = !write_file_at(cg->fd, "cgroup.kill", "1");
 	int waited;
 
+	if (!have_kill)
+		write_file_at(cg->fd, "cgroup.freeze", "1");
 	for (waited = 0; waited <= timeout_ms; waited += 5) {
 		if (!cgroup__populated(cg))
 			return 0;

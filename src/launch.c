@@ -92,6 +92,27 @@ static int user_from_sudo(struct launch_user *u, char *err, size_t err_len)
 	return 0;
 }
 
+/*
+ * The user's groups as initgroups() would set them; a user with no
+ * passwd name gets only the primary group. A user in more groups than
+ * fit keeps the first ones, and moat says so.
+ */
+static void lookup_groups(struct launch_user *u)
+{
+	int n = LAUNCH_GROUPS_MAX;
+
+	u->groups[0] = u->gid;
+	u->ngroups = 1;
+	if (!u->name[0])
+		return;
+	if (getgrouplist(u->name, u->gid, u->groups, &n) < 0) {
+		pr_warn("user '%s' is in %d groups; the command gets the first %d",
+			u->name, n, LAUNCH_GROUPS_MAX);
+		n = LAUNCH_GROUPS_MAX;
+	}
+	u->ngroups = n;
+}
+
 int launch_user_resolve(const char *spec, struct launch_user *u, char *err,
 			size_t err_len)
 {
@@ -103,6 +124,8 @@ int launch_user_resolve(const char *spec, struct launch_user *u, char *err,
 	else if (getenv("SUDO_UID"))
 		ret = user_from_sudo(u, err, err_len);
 	u->change = u->uid != 0 || u->gid != 0;
+	if (!ret && u->change)
+		lookup_groups(u);
 	return ret;
 }
 
@@ -237,10 +260,7 @@ static int join_cgroup(int cgroup_fd)
 
 static int drop_to(const struct launch_user *u, int fd)
 {
-	int err = u->name[0] ? initgroups(u->name, u->gid) :
-			       setgroups(1, &u->gid);
-
-	if (err)
+	if (setgroups((size_t)u->ngroups, u->groups))
 		child_fail(fd, LAUNCH_GROUPS);
 	if (setresgid(u->gid, u->gid, u->gid))
 		child_fail(fd, LAUNCH_GID);

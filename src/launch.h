@@ -10,12 +10,19 @@
 /* Room for a message about why the command did not start. */
 #define LAUNCH_ERR_MAX 512
 
+/* Supplementary groups kept for the command; more are left out. */
+#define LAUNCH_GROUPS_MAX 256
+
 struct launch_user {
 	bool change; /* false: keep moat's own (root) */
 	uid_t uid;
 	gid_t gid;
-	char name[64]; /* for supplementary groups and $USER; may be empty */
+	char name[64]; /* for $USER; may be empty */
 	char home[256]; /* for $HOME; may be empty */
+	/* Supplementary groups, looked up before the fork: NSS (LDAP,
+	 * sssd) has no place in a forked child. */
+	gid_t groups[LAUNCH_GROUPS_MAX];
+	int ngroups;
 };
 
 /*

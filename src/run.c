@@ -409,14 +409,23 @@ static int set_up(struct run *r)
 }
 
 /* Serve the command's DNS and events until it exits. */
-static void serve(struct run *r)
+/*
+ * Until the command exits. Returns 0, or a negative errno when the loop
+ * fails: moat can then no longer answer DNS or report, and the command
+ * is stopped with the rest rather than left to run unwatched.
+ */
+static int serve(struct run *r)
 {
 	uint64_t now;
 	int n;
 
 	while (!r->exited) {
-		if (loop__run_once(&r->loop, proxy__tick(r->px)) < 0)
-			break;
+		n = loop__run_once(&r->loop, proxy__tick(r->px));
+		if (n < 0) {
+			pr_err("moat run: the event loop failed: %s; stopping the command",
+			       errstr(n));
+			return n;
+		}
 		audit__flush(r->audit);
 		now = loop_now_ms();
 		if (now - r->expired_ms >= RUN_EXPIRE_MS) {
@@ -427,6 +436,7 @@ static void serve(struct run *r)
 			r->expired_ms = now;
 		}
 	}
+	return 0;
 }
 
 /* A shell's convention: the status, or 128 and the signal that killed it. */
@@ -551,8 +561,7 @@ static int run_command(struct options *o)
 	if (!err)
 		err = start_command(&r);
 	if (!err) {
-		serve(&r);
-		status = exit_status(r.status);
+		status = serve(&r) ? EXIT_RUNTIME : exit_status(r.status);
 	} else {
 		status = r.failed_status;
 	}

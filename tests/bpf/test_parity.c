@@ -240,8 +240,12 @@ static socklen_t sockaddr_of(const struct pkt_desc *d,
 	return sizeof(*six);
 }
 
-/* connect()'s errno for a case, or 0, from inside the hooked cgroup. */
-static int connect_errno(const struct pkt_desc *d)
+/*
+ * The errno of a call for a case, or 0, from inside the hooked cgroup:
+ * connect() meets the connect hooks; sendto() on an unconnected UDP
+ * socket meets the sendmsg hooks.
+ */
+static int call_errno(const struct pkt_desc *d, bool send)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sockaddr_of(d, &ss);
@@ -251,14 +255,21 @@ static int connect_errno(const struct pkt_desc *d)
 	fd = socket(ss.ss_family, type | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return errno;
-	if (connect(fd, (struct sockaddr *)&ss, len))
+	if (send ? sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0 :
+		   connect(fd, (struct sockaddr *)&ss, len) != 0)
 		err = errno;
 	close(fd);
 	return err;
 }
 
+/* The calls a case can be tried with: connect(), and sendto() for UDP. */
+static bool sendable(const struct pkt_desc *d)
+{
+	return connectable(d) && d->proto == IPPROTO_UDP;
+}
+
 /* The child joins the cgroup, so that only it meets the hooks. */
-static void connect_all(int out)
+static void call_all(int out, bool send)
 {
 	int procs = openat(cg.fd, "cgroup.procs", O_WRONLY);
 	size_t i;
@@ -267,15 +278,19 @@ static void connect_all(int out)
 	if (procs < 0 || write(procs, "0", 1) != 1)
 		_exit(1);
 	for (i = 0; i < NCASES; i++) {
-		err = connectable(&cases[i].d) ? connect_errno(&cases[i].d) : 0;
+		err = (send ? sendable(&cases[i].d) :
+			      connectable(&cases[i].d)) ?
+			      call_errno(&cases[i].d, send) :
+			      0;
 		if (write(out, &err, sizeof(err)) != sizeof(err))
 			_exit(1);
 	}
 	_exit(0);
 }
 
-static void test_connect_agrees(void)
+static void calls_agree(bool send)
 {
+	const char *call = send ? "sendto()" : "connect()";
 	int fds[2], errs[NCASES], status;
 	size_t i;
 	pid_t pid;
@@ -288,7 +303,7 @@ static void test_connect_agrees(void)
 	}
 	pid = fork();
 	if (pid == 0)
-		connect_all(fds[1]);
+		call_all(fds[1], send);
 	close(fds[1]);
 	for (i = 0; i < NCASES; i++)
 		if (read(fds[0], &errs[i], sizeof(errs[i])) != sizeof(errs[i]))
@@ -298,11 +313,11 @@ static void test_connect_agrees(void)
 	for (i = 0; i < NCASES && !test__state.failed; i++) {
 		const struct parity_case *c = &cases[i];
 
-		if (!connectable(&c->d))
+		if (send ? !sendable(&c->d) : !connectable(&c->d))
 			continue;
 		/* Refused by a hook, or let on to find no route. */
 		if ((errs[i] != ECONNREFUSED && errs[i] != EPERM) != c->allowed)
-			test__fail("%s: connect() failed with %s", c->name,
+			test__fail("%s: %s failed with %s", c->name, call,
 				   strerror(errs[i]));
 		if (!c->allowed && errs[i] == EPERM)
 			test__skip(
@@ -312,9 +327,20 @@ out:
 	teardown();
 }
 
+static void test_connect_agrees(void)
+{
+	calls_agree(false);
+}
+
+static void test_sendmsg_agrees(void)
+{
+	calls_agree(true);
+}
+
 static const struct test_case tests[] = {
 	TEST(test_packets_agree),
 	TEST(test_connect_agrees),
+	TEST(test_sendmsg_agrees),
 };
 
 TEST_MAIN("parity", tests)

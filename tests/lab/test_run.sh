@@ -88,10 +88,12 @@ test_run_dns_goes_to_the_proxy() {
 		dig +short +time=2 +tries=1 @203.0.113.53 allowed.lab.test
 		dig +short +tcp +time=2 +tries=1 @203.0.113.53 allowed.lab.test
 		dig +short +time=2 +tries=1 @2001:db8::99 allowed.lab.test
+		dig +short +tcp +time=2 +tries=1 @2001:db8::99 allowed.lab.test
 		dig +short +time=2 +tries=1 @127.0.0.53 allowed.lab.test
 		dig +time=2 +tries=1 @192.0.2.53 blocked.lab.test |
 			grep -o "status: [A-Z]*"')
 	expect_eq "$out" "198.51.100.10
+198.51.100.10
 198.51.100.10
 198.51.100.10
 198.51.100.10
@@ -163,20 +165,39 @@ test_run_summary_not_written_through_a_link() {
 		return 1
 }
 
+# The kernel frees programs and maps a moment after their last user.
+wait_for_leftovers() {
+	local tries=50
+	while [ "$(run_leftovers)" != "$1" ] && ((tries-- > 0)); do
+		sleep 0.1
+	done
+	run_leftovers
+}
+
 test_run_leaves_nothing_behind() {
-	local before after tries=50
+	local before job
 	before=$(run_leftovers)
 	confined --allow allowed.lab.test -- sh -c \
 		"sleep 30 & $(probe tcp allowed.lab.test 80)" >/dev/null 2>&1
-	# The kernel frees programs and maps a moment after their last user.
-	while [ "$(run_leftovers)" != "$before" ] && ((tries-- > 0)); do
-		sleep 0.1
-	done
-	after=$(run_leftovers)
-	expect_eq "$after" "$before" \
+	expect_eq "$(wait_for_leftovers "$before")" "$before" \
 		"no cgroup, program or map left, nor the background sleep" ||
 		return 1
 	expect_eq "$(run_cgroups)" "" "the cgroup is gone" || return 1
+
+	confined -- sh -c 'sleep 30 & kill -KILL $$' >/dev/null 2>&1
+	expect_eq "$(wait_for_leftovers "$before")" "$before" \
+		"nor when the command is killed" || return 1
+
+	confined -- sh -c 'trap "" TERM; sleep 30 & wait' >/dev/null 2>&1 &
+	job=$!
+	expect "the command's cgroup appears" wait_for 50 run_cgroups ||
+		return 1
+	kill -TERM "$(run_pid)"
+	kill -TERM "$(run_pid)"
+	wait "$job"
+	expect_eq "$(wait_for_leftovers "$before")" "$before" \
+		"nor when moat is told twice to stop, and the command ignores it" ||
+		return 1
 }
 
 test_run_exit_status() {
@@ -281,6 +302,22 @@ os.execvp(sys.argv[1], sys.argv[1:])'
 	expect_match "$(cat "$LAB_DIR/run.err")" \
 		"fd 5: an inherited network socket, withheld" "and moat says so" ||
 		return 1
+}
+
+test_run_cgroup_option_checked() {
+	mkdir "$LAB_DIR/plain"
+	expect_match "$(confined --cgroup "$LAB_DIR/plain" -- true 2>&1)" \
+		"--cgroup '.*plain': not a cgroup v2 directory" \
+		"a directory that is no cgroup is refused at once" || return 1
+	expect_eq "$(ls "$LAB_DIR/plain")" "" "and nothing is made in it" ||
+		return 1
+	mkdir "$LAB_CGROUP/chosen"
+	expect_match "$(confined --cgroup "$LAB_CGROUP/chosen" -- \
+		cat /proc/self/cgroup)" \
+		"^0::${LAB_CGROUP#"$(cgroup_v2_root)"}/chosen/moat-run\.[0-9]+\$" \
+		"a cgroup directory is taken" || return 1
+	expect_eq "$(ls "$LAB_CGROUP/chosen" | grep moat-run)" "" \
+		"and left as it was" || return 1
 }
 
 test_run_packet_sockets_refused() {
