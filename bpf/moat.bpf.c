@@ -388,7 +388,7 @@ int moat_tc_egress(struct __sk_buff *skb)
 	struct moat_decision d;
 	int status;
 
-	status = moat_parse(skb, moat_has_l2, &pkt);
+	status = moat_parse(skb, moat_has_l2, true, &pkt);
 	if (status == MOAT_PARSE_OK)
 		moat_decide_egress(skb, &pkt, &d);
 	else
@@ -495,7 +495,7 @@ int moat_tc_ingress(struct __sk_buff *skb)
 {
 	struct moat_packet pkt = {};
 
-	if (moat_parse(skb, moat_has_l2, &pkt) == MOAT_PARSE_OK &&
+	if (moat_parse(skb, moat_has_l2, false, &pkt) == MOAT_PARSE_OK &&
 	    pkt.frag != MOAT_FRAG_LATER)
 		moat_record_inbound(skb, &pkt);
 	return TC_ACT_UNSPEC;
@@ -561,33 +561,35 @@ int moat_sock_create(struct bpf_sock *sk)
 #define PAGE_SIZE 4096
 
 /*
- * Does setsockopt(IP_OPTIONS) name a source route? The same walk as
- * moat_ipv4_options_scan(), read in place: the option's bytes lie in
- * the page the program sees (the kernel refuses more than 40), and a
- * copy to the stack would leave the verifier a state for each length.
+ * Does setsockopt(IP_OPTIONS) name a source route? The option's bytes
+ * lie in the page the program sees (the kernel refuses more than 40),
+ * read in place, position by position, as moat_ipv4_options_scan()
+ * reads a packet's.
  */
 static __always_inline bool moat_sockopt_source_routed(struct bpf_sockopt *ctx)
 {
 	__u8 *optval = ctx->optval, *end = ctx->optval_end;
-	__u32 pos, next = 0;
+	__u64 starts = 1;
+	__u32 pos, optlen;
 
 	for (pos = 0; pos < MOAT_IPV4_OPTS_MAX; pos++) {
 		/* A source route is never shorter than its type and length. */
 		if (optval + pos + 2 > end)
 			break;
-		if (pos != next)
+		if (!(starts >> pos & 1))
 			continue;
 		if (optval[pos] == IPOPT_END)
 			break;
-		if (optval[pos] == IPOPT_NOOP) {
-			next = pos + 1;
-			continue;
-		}
 		if (optval[pos] == IPOPT_LSRR || optval[pos] == IPOPT_SSRR)
 			return true;
-		if (optval[pos + 1] < 2)
+		if (optval[pos] == IPOPT_NOOP) {
+			starts |= 1ULL << (pos + 1);
+			continue;
+		}
+		optlen = optval[pos + 1];
+		if (optlen < 2 || pos + optlen > MOAT_IPV4_OPTS_MAX)
 			break; /* malformed: the kernel refuses it */
-		next = pos + optval[pos + 1];
+		starts |= 1ULL << (pos + optlen);
 	}
 	return false;
 }
@@ -723,7 +725,7 @@ int moat_dns_egress(struct __sk_buff *skb)
 {
 	struct moat_packet pkt = {};
 
-	if (moat_parse(skb, false, &pkt) == MOAT_PARSE_OK)
+	if (moat_parse(skb, false, false, &pkt) == MOAT_PARSE_OK)
 		moat_note_dns_client(skb, &pkt);
 	return 1;
 }
@@ -948,7 +950,7 @@ int moat_run_egress(struct __sk_buff *skb)
 	struct moat_decision d;
 	int status;
 
-	status = moat_parse(skb, false, &pkt);
+	status = moat_parse(skb, false, true, &pkt);
 	if (status == MOAT_PARSE_OK)
 		moat_note_dns_client(skb, &pkt);
 	/* Bound for this host's own addresses: it never leaves. */

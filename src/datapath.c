@@ -186,7 +186,17 @@ int datapath__open(struct datapath **out, const struct datapath_opts *opts)
 	dp->confined_cgroup_fd = -1;
 	programs = opts->programs ? opts->programs : DATAPATH_LINK;
 
-	dp->skel = moat_bpf__open();
+	/*
+	 * With -vv, the verifier's statistics for each program (instructions
+	 * processed, time taken): what a slow start or a refused program
+	 * comes down to.
+	 */
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
+		    .kernel_log_level = log_get_level() >= LOG_LEVEL_DEBUG ?
+						4 /* BPF_LOG_STATS */ :
+						0);
+
+	dp->skel = moat_bpf__open_opts(&open_opts);
 	if (!dp->skel) {
 		err = -errno;
 		pr_err("BPF object 'moat': cannot open: %s", errstr(err));

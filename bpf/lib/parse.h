@@ -161,34 +161,37 @@ static __always_inline int moat_set_end(struct __sk_buff *skb, __u32 start,
  * len bytes and zeros after them, up to MOAT_IPV4_OPTS_MAX + 1. Returns
  * 1 for a source route, 0 for none, -1 for options that run past len.
  *
- * Each position in turn, read at a constant offset; where the next
- * option starts is a plain number, and len (which the verifier tracks
- * exactly once passed to a helper) stays out of the loop, the zeros past
- * it ending the options. So the verifier has few states to tell apart.
+ * Each position in turn, read at a constant offset, with where options
+ * start kept as bits of a mask: the verifier cannot tell which bits are
+ * set, so it never follows a path per value and has few states to tell
+ * apart. len stays out of the loop (the zeros past it end the options)
+ * for the same reason: the verifier tracks it exactly, having passed it
+ * to a helper.
  */
 static __always_inline int moat_ipv4_options_scan(const __u8 *opts, __u64 len)
 {
-	__u32 pos, next = 0, optlen;
-	int found = 0;
+	__u64 starts = 1;
+	__u32 pos, optlen;
 
 	for (pos = 0; pos < MOAT_IPV4_OPTS_MAX; pos++) {
-		if (pos != next)
+		if (!(starts >> pos & 1))
 			continue;
 		if (opts[pos] == IPOPT_END)
 			break;
+		if (opts[pos] == IPOPT_LSRR || opts[pos] == IPOPT_SSRR)
+			return 1;
 		if (opts[pos] == IPOPT_NOOP) {
-			next = pos + 1;
+			starts |= 1ULL << (pos + 1);
 			continue;
 		}
-		if (opts[pos] == IPOPT_LSRR || opts[pos] == IPOPT_SSRR)
-			found = 1;
 		/* Every other option has a length byte that counts itself. */
 		optlen = opts[pos + 1];
-		if (optlen < 2)
+		if (optlen < 2 || pos + optlen > MOAT_IPV4_OPTS_MAX)
 			return -1;
-		next = pos + optlen;
+		starts |= 1ULL << (pos + optlen);
 	}
-	return next > len ? -1 : found;
+	/* A start past len: an option ran on beyond the header. */
+	return starts >> (len + 1) ? -1 : 0;
 }
 
 /*
@@ -211,7 +214,7 @@ __noinline int moat_ipv4_source_routed(struct __sk_buff *skb, __u32 off,
 }
 
 static __always_inline int moat_parse_ipv4(struct __sk_buff *skb, __u32 *off,
-					   struct moat_packet *pkt)
+					   bool routes, struct moat_packet *pkt)
 {
 	struct iphdr ip;
 	__u16 frag_off;
@@ -242,11 +245,13 @@ static __always_inline int moat_parse_ipv4(struct __sk_buff *skb, __u32 *off,
 		pkt->frag = MOAT_FRAG_FIRST;
 	pkt->frag_id = bpf_ntohs(ip.id);
 
-	routed = moat_ipv4_source_routed(skb, *off + sizeof(ip),
-					 ip.ihl * 4 - sizeof(ip));
-	if (routed < 0)
-		return MOAT_PARSE_MALFORMED;
-	pkt->source_routed = routed;
+	if (routes && ip.ihl > 5) {
+		routed = moat_ipv4_source_routed(skb, *off + sizeof(ip),
+						 ip.ihl * 4 - sizeof(ip));
+		if (routed < 0)
+			return MOAT_PARSE_MALFORMED;
+		pkt->source_routed = routed;
+	}
 	*off += ip.ihl * 4;
 	return MOAT_PARSE_OK;
 }
@@ -431,9 +436,12 @@ static __always_inline int moat_parse_l4(struct __sk_buff *skb, __u32 off,
 /*
  * has_l2 is false where a packet starts at its IP header: links without a
  * link-layer header (WireGuard, tun) and cgroup socket-buffer hooks.
+ * routes: read IPv4 options for a source route, which matters only to a
+ * program judging where a packet goes; the others spare the verifier
+ * the walk.
  */
 static __always_inline int moat_parse(struct __sk_buff *skb, bool has_l2,
-				      struct moat_packet *pkt)
+				      bool routes, struct moat_packet *pkt)
 {
 	__u16 ethertype = 0;
 	__u32 off = 0;
@@ -447,7 +455,7 @@ static __always_inline int moat_parse(struct __sk_buff *skb, bool has_l2,
 		return status;
 
 	if (ethertype == ETH_P_IP)
-		status = moat_parse_ipv4(skb, &off, pkt);
+		status = moat_parse_ipv4(skb, &off, routes, pkt);
 	else
 		status = moat_parse_ipv6(skb, &off, pkt);
 	if (status != MOAT_PARSE_OK)

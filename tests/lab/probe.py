@@ -61,18 +61,19 @@ def udp(host, port):
         return word(e)
 
 
-# IPv4: the option lists the first hop; the kernel sends the packet
-# there and moves the socket's destination to the end of the route (RFC
-# 791 3.1, loose source and record route). IPv6: segments[0] is replaced
-# by the destination, the packet goes to segments[segments_left] (RFC
-# 8754). Returns the level, the socket option and the control message
-# type that carry it, and its bytes.
+# IPv4: the option (after a no-op, as a sender may pad) lists the first
+# hop; the kernel sends the packet there and moves the socket's
+# destination to the end of the route (RFC 791 3.1, loose source and
+# record route). IPv6: segments[0] is replaced by the destination, the
+# packet goes to segments[segments_left] (RFC 8754). Returns the level,
+# the socket option and the control message type that carry it, and its
+# bytes.
 def route_option(family, via):
     if family == socket.AF_INET:
         hop = socket.inet_pton(socket.AF_INET, via)
         # 7: IP_RETOPTS, the control message that carries IP options
         return socket.IPPROTO_IP, socket.IP_OPTIONS, 7, \
-            bytes([131, 7, 4]) + hop + b"\0"
+            bytes([1, 131, 7, 4]) + hop
     hop = socket.inet_pton(socket.AF_INET6, via)
     header = bytes([0, 4, 4, 1, 1, 0, 0, 0])
     return socket.IPPROTO_IPV6, socket.IPV6_RTHDR, socket.IPV6_RTHDR, \
