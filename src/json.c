@@ -1073,6 +1073,33 @@ static void w_quoted(struct json_writer *w, const char *s, size_t n)
 	w_put(w, "\"", 1);
 }
 
+/*
+ * A member's key and its colon. moat's own keys are plain ASCII and go
+ * out in one copy (the DNS proxy writes a dozen per query, and escaping
+ * them showed in its profile); any other key is escaped like a string.
+ */
+static void w_key(struct json_writer *w, const char *key)
+{
+	size_t n = 0;
+
+	while (key[n] >= 0x20 && key[n] < 0x7f && key[n] != '"' &&
+	       key[n] != '\\')
+		n++;
+	if (key[n]) {
+		w_quoted(w, key, n + strlen(key + n));
+		w_put(w, ":", 1);
+		return;
+	}
+	if (!w_reserve(w, n + 3))
+		return;
+	w->buf[w->len] = '"';
+	memcpy(w->buf + w->len + 1, key, n);
+	w->buf[w->len + 1 + n] = '"';
+	w->buf[w->len + 2 + n] = ':';
+	w->len += n + 3;
+	w->buf[w->len] = '\0';
+}
+
 static bool w_in_array(const struct json_writer *w)
 {
 	return w->depth && (w->arrays >> (w->depth - 1) & 1);
@@ -1093,10 +1120,8 @@ static bool w_member(struct json_writer *w, const char *key)
 	}
 	if (w->need_comma)
 		w_put(w, ",", 1);
-	if (key) {
-		w_quoted(w, key, strlen(key));
-		w_put(w, ":", 1);
-	}
+	if (key)
+		w_key(w, key);
 	w->need_comma = true;
 	return !w->err;
 }
