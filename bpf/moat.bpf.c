@@ -553,7 +553,7 @@ int moat_sock_create(struct bpf_sock *sk)
 #define SOL_IP 0
 #define IP_OPTIONS 4
 #define SOL_IPV6 41
-#define IPV6_2292RTHDR 5
+#define IPV6_2292PKTOPTIONS 6
 #define IPV6_RTHDR 57
 #define SOL_PACKET 263
 #define PACKET_QDISC_BYPASS 20
@@ -605,12 +605,15 @@ static __always_inline bool moat_sockopt_source_routed(struct bpf_sockopt *ctx)
  * refused the options, root included, for every process in the cgroup.
  * Root can still detach moat; this closes the quiet way round it.
  *
- * Two more name a source route, which carries a connection to a name the
+ * Others name a source route, which carries a connection to a name the
  * policy allows by way of a host it does not: IP_OPTIONS with a loose or
  * strict source route, and any IPv6 routing header (Linux accepts only
- * those that route: type 2 and segment routing). Their packets would be
- * dropped as they leave; refusing the option says why, at once. One sent
- * as a control message, per packet, meets only the drop.
+ * those that route: type 2 and segment routing), set with IPV6_RTHDR or
+ * among the sticky options RFC 2292's IPV6_PKTOPTIONS sets from a
+ * control-message buffer (that old call is refused whole: nothing a CI
+ * job runs uses it). Their packets would be dropped as they leave;
+ * refusing the option says why, at once. One sent as a control message,
+ * per packet, meets only the drop.
  */
 static __always_inline __u32 moat_sockopt_refusal(struct bpf_sockopt *ctx)
 {
@@ -622,7 +625,7 @@ static __always_inline __u32 moat_sockopt_refusal(struct bpf_sockopt *ctx)
 	    moat_sockopt_source_routed(ctx))
 		return MOAT_SOCKET_SOURCE_ROUTE;
 	if (ctx->level == SOL_IPV6 && ctx->optlen > 0 &&
-	    (ctx->optname == IPV6_RTHDR || ctx->optname == IPV6_2292RTHDR))
+	    (ctx->optname == IPV6_RTHDR || ctx->optname == IPV6_2292PKTOPTIONS))
 		return MOAT_SOCKET_SOURCE_ROUTE;
 	return 0;
 }
@@ -953,8 +956,13 @@ int moat_run_egress(struct __sk_buff *skb)
 	status = moat_parse(skb, false, true, &pkt);
 	if (status == MOAT_PARSE_OK)
 		moat_note_dns_client(skb, &pkt);
-	/* Bound for this host's own addresses: it never leaves. */
-	if (skb->ifindex == LOOPBACK_IFINDEX)
+	/*
+	 * Bound for this host's own addresses: it never leaves, unless a
+	 * source route sends it on from there (a host that forwards such
+	 * packets), which is judged like any other.
+	 */
+	if (skb->ifindex == LOOPBACK_IFINDEX &&
+	    !(status == MOAT_PARSE_OK && pkt.source_routed))
 		return 1;
 	if (status == MOAT_PARSE_OK && moat_is_approved(skb, &pkt)) {
 		moat_count(MOAT_STAT_PACKETS_ALLOWED);

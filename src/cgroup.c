@@ -92,15 +92,30 @@ int cgroup_confining_ancestor(const char *dir, uid_t uid, char *out, size_t len)
 	if (err)
 		return err;
 	rlen = strlen(root);
-	if (strncmp(dir, root, rlen) || (dir[rlen] && dir[rlen] != '/'))
+	while (rlen > 1 && root[rlen - 1] == '/')
+		root[--rlen] = '\0';
+	/* Under the root: the root itself, or the root and a '/'. */
+	if (strncmp(dir, root, rlen) ||
+	    (dir[rlen] && dir[rlen] != '/' && strcmp(root, "/")))
 		return -ENOENT;
 	if (strlen(dir) >= sizeof(walk))
 		return -ENAMETOOLONG;
 
-	/* Down from the root, one component at a time. */
+	/*
+	 * Down from the root, one component at a time. The root counts too:
+	 * in a cgroup namespace a user may own it.
+	 */
+	err = procs_writable_by(root, uid, &writable);
+	if (err)
+		return err;
+	if (writable)
+		return -EPERM;
 	snprintf(out, len, "%s", root);
 	for (at = rlen; dir[at];) {
-		at += 1 + strcspn(dir + at + 1, "/");
+		at += strspn(dir + at, "/");
+		if (!dir[at])
+			break;
+		at += strcspn(dir + at, "/");
 		memcpy(walk, dir, at);
 		walk[at] = '\0';
 		err = procs_writable_by(walk, uid, &writable);
@@ -214,6 +229,9 @@ int cgroup__kill(struct cgroup *cg, int timeout_ms)
 			kill_each(cg);
 		nanosleep(&tick, NULL);
 	}
+	/* Left thawed, what would not die can end later, and be swept. */
+	if (!have_kill)
+		write_file_at(cg->fd, "cgroup.freeze", "0");
 	return -ETIMEDOUT;
 }
 

@@ -22,7 +22,7 @@ int cgroup_self(char *out, size_t len);
  * the common ancestor of where it is and where it goes. A subtree
  * delegated to a user (systemd's user@UID.service) is owned by that user.
  * Writes it to out; returns 0 or a negative errno (-ENOENT when dir is
- * not in the hierarchy).
+ * not in the hierarchy, -EPERM when uid can write even the root's).
  */
 int cgroup_confining_ancestor(const char *dir, uid_t uid, char *out,
 			      size_t len);

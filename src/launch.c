@@ -105,12 +105,25 @@ static void lookup_groups(struct launch_user *u)
 	u->ngroups = 1;
 	if (!u->name[0])
 		return;
-	if (getgrouplist(u->name, u->gid, u->groups, &n) < 0) {
+	if (getgrouplist(u->name, u->gid, u->groups, &n) >= 0) {
+		u->ngroups = n;
+		return;
+	}
+	/*
+	 * Only a count larger than the room says the list was cut; any
+	 * other failure (an unreadable group database) leaves the list
+	 * unfilled, and the command then gets its primary group alone.
+	 */
+	if (n > LAUNCH_GROUPS_MAX) {
 		pr_warn("user '%s' is in %d groups; the command gets the first %d",
 			u->name, n, LAUNCH_GROUPS_MAX);
-		n = LAUNCH_GROUPS_MAX;
+		u->ngroups = LAUNCH_GROUPS_MAX;
+		return;
 	}
-	u->ngroups = n;
+	pr_warn("user '%s': cannot read its groups; the command gets only group %u",
+		u->name, (unsigned int)u->gid);
+	u->groups[0] = u->gid;
+	u->ngroups = 1;
 }
 
 int launch_user_resolve(const char *spec, struct launch_user *u, char *err,

@@ -315,7 +315,12 @@ static int choose_cgroup_parent(struct run *r, char *parent, size_t len)
 			       r->o->cgroup, errstr(err));
 			return err;
 		}
-		snprintf(start, sizeof(start), "%s", r->o->cgroup);
+		/* Absolute, without links or a trailing '/', to compare. */
+		if (!realpath(r->o->cgroup, start)) {
+			err = -errno;
+			pr_err("--cgroup '%s': %s", r->o->cgroup, errstr(err));
+			return err;
+		}
 	} else if ((err = cgroup_self(start, sizeof(start)))) {
 		pr_err("cannot find this process's cgroup v2: %s; pass --cgroup DIR",
 		       errstr(err));
@@ -327,6 +332,11 @@ static int choose_cgroup_parent(struct run *r, char *parent, size_t len)
 	}
 
 	err = cgroup_confining_ancestor(start, r->user.uid, parent, len);
+	if (err == -EPERM) {
+		pr_err("cgroup '%s': uid %u can write even the cgroup root's cgroup.procs (a cgroup namespace of its own?), and so move the command out of any cgroup; run moat where it cannot",
+		       start, (unsigned int)r->user.uid);
+		return err;
+	}
 	if (err) {
 		pr_err("cgroup '%s': cannot tell who may write it: %s", start,
 		       errstr(err));
@@ -453,13 +463,18 @@ static void write_summaries(struct run *r)
 {
 	struct summary *s = summary__new();
 	FILE *log, *md;
+	int fd, err;
 
 	audit__flush(r->audit);
 	if (!s || r->log_fd < 0 || lseek(r->log_fd, 0, SEEK_SET) < 0)
 		goto out;
-	log = fdopen(dup(r->log_fd), "r");
-	if (!log)
+	fd = dup(r->log_fd);
+	log = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!log) {
+		if (fd >= 0)
+			close(fd);
 		goto out;
+	}
 	summary__add_file(s, log);
 	fclose(log);
 
@@ -468,13 +483,17 @@ static void write_summaries(struct run *r)
 		goto out;
 	md = fdopen(r->summary_fd, "w");
 	if (!md) {
+		err = -errno;
 		close(r->summary_fd);
-	} else if (summary__markdown(s, md, SUMMARY_ROWS_DEFAULT) ||
-		   fclose(md)) {
-		pr_err("summary '%s': cannot write it: %s", r->o->summary_file,
-		       errstr(-errno));
+	} else {
+		err = summary__markdown(s, md, SUMMARY_ROWS_DEFAULT);
+		if (fclose(md) && !err)
+			err = -errno;
 	}
 	r->summary_fd = -1;
+	if (err)
+		pr_err("summary '%s': cannot write it: %s", r->o->summary_file,
+		       errstr(err));
 out:
 	summary__free(s);
 }

@@ -141,6 +141,16 @@ static const uint8_t router_alert[] = { 148, 4, 0, 0 };
 static const uint8_t lsrr_after_end[] = { 0, 131, 7, 4, 192, 0, 2, 10 };
 static const uint8_t option_past_header[] = { 68, 12, 5, 0 };
 static const uint8_t option_length_1[] = { 68, 1, 0, 0 };
+/* 36 no-ops, then a timestamp claiming 8 bytes where 4 are left. */
+static const uint8_t option_past_40[40] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 68, 8, 5, 0,
+};
+/* A full 40 bytes: 33 no-ops, then a source route filling the rest. */
+static const uint8_t lsrr_at_33[40] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   1, 1, 1,   1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 131, 7, 4, 192, 0, 2, 10,
+};
 
 struct verdict_case {
 	const char *name;
@@ -379,6 +389,16 @@ static const struct verdict_case verdict_cases[] = {
 	{ "IPv4 option longer than the header",
 	  { TCP4("192.0.2.10", 80), .ip4_opts = option_past_header,
 	    .nip4_opts = sizeof(option_past_header) },
+	  0,
+	  DROP },
+	{ "IPv4 option running past the 40 bytes options can have",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = option_past_40,
+	    .nip4_opts = sizeof(option_past_40) },
+	  0,
+	  DROP },
+	{ "IPv4 source route at the end of 40 bytes of options",
+	  { TCP4("192.0.2.10", 80), .ip4_opts = lsrr_at_33,
+	    .nip4_opts = sizeof(lsrr_at_33) },
 	  0,
 	  DROP },
 	{ "IPv4 option of length 1",
