@@ -131,7 +131,7 @@ static void leave_out_unsupported(struct moat_bpf *skel, unsigned int programs)
 		if (programs & DATAPATH_LINK)
 			pr_warn("this kernel's socket-option hooks cannot name a process: packet sockets that bypass the qdisc are not refused");
 		else
-			pr_info("this kernel's socket-option hooks cannot name a process: source routes are dropped as they leave, not refused when set");
+			pr_info("this kernel's socket-option hooks cannot name a process: source routes are dropped, not refused");
 		bpf_program__set_autoload(skel->progs.moat_setsockopt, false);
 	}
 	if (programs & DATAPATH_CONFINE) {

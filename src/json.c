@@ -1080,13 +1080,10 @@ static void w_quoted(struct json_writer *w, const char *s, size_t n)
  */
 static void w_key(struct json_writer *w, const char *key)
 {
-	size_t n = 0;
+	size_t n = strlen(key);
 
-	while (key[n] >= 0x20 && key[n] < 0x7f && key[n] != '"' &&
-	       key[n] != '\\')
-		n++;
-	if (key[n]) {
-		w_quoted(w, key, n + strlen(key + n));
+	if (w_plain_run((const unsigned char *)key, n) != n) {
+		w_quoted(w, key, n);
 		w_put(w, ":", 1);
 		return;
 	}

@@ -349,7 +349,7 @@ int launch_withhold_sockets(void)
 		if (!is_network_socket((int)fd))
 			continue;
 		if (fd <= STDERR_FILENO) {
-			pr_warn("fd %ld (the command's %s) is a network socket made outside the command's cgroup: what goes through it meets none of moat's hooks",
+			pr_warn("fd %ld (the command's %s) is a network socket from outside its cgroup: moat's hooks do not see it",
 				fd,
 				fd == 0 ? "stdin" :
 				fd == 1 ? "stdout" :
@@ -357,7 +357,7 @@ int launch_withhold_sockets(void)
 			continue;
 		}
 		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0)
-			pr_info("fd %ld: an inherited network socket, withheld from the command (one made outside its cgroup would meet none of moat's hooks)",
+			pr_info("fd %ld: an inherited network socket, withheld from the command (moat's hooks would not see it)",
 				fd);
 	}
 	closedir(dir);

@@ -49,6 +49,7 @@ static __attribute__((format(printf, 3, 0))) void
 log_vprintf(enum log_level level, const char *prefix, const char *fmt,
 	    va_list ap)
 {
+	static const char oom[] = "(out of memory formatting a message)";
 	char *msg = NULL, *line, *end;
 	size_t len;
 
@@ -56,8 +57,7 @@ log_vprintf(enum log_level level, const char *prefix, const char *fmt,
 		return;
 
 	if (vasprintf(&msg, fmt, ap) < 0) {
-		log_line(prefix, level, "(out of memory formatting a message)",
-			 36);
+		log_line(prefix, level, oom, sizeof(oom) - 1);
 		return;
 	}
 	len = strlen(msg);

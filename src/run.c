@@ -165,9 +165,11 @@ static int open_summary(struct run *r)
 
 	if (!r->o->summary_file)
 		return 0;
-	r->summary_fd = open(
-		r->o->summary_file,
-		O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* O_NONBLOCK: a FIFO there with no reader fails, not hangs. */
+	r->summary_fd = open(r->o->summary_file,
+			     O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+				     O_NONBLOCK | O_CLOEXEC,
+			     0644);
 	if (r->summary_fd < 0) {
 		err = -errno;
 		pr_err("summary '%s': cannot open: %s", r->o->summary_file,
@@ -333,7 +335,7 @@ static int choose_cgroup_parent(struct run *r, char *parent, size_t len)
 
 	err = cgroup_confining_ancestor(start, r->user.uid, parent, len);
 	if (err == -EPERM) {
-		pr_err("cgroup '%s': uid %u can write even the cgroup root's cgroup.procs (a cgroup namespace of its own?), and so move the command out of any cgroup; run moat where it cannot",
+		pr_err("cgroup '%s': uid %u can write the root's cgroup.procs: no cgroup can hold its command",
 		       start, (unsigned int)r->user.uid);
 		return err;
 	}
@@ -345,12 +347,12 @@ static int choose_cgroup_parent(struct run *r, char *parent, size_t len)
 	if (!strcmp(parent, start))
 		return 0;
 	if (r->o->cgroup) {
-		pr_err("--cgroup '%s': uid %u can write its cgroup.procs or an ancestor's, and so move the command out of its cgroup and its hooks; choose a cgroup only root can write, such as '%s'",
+		pr_err("--cgroup '%s': uid %u can write its cgroup.procs or a parent's, so the command could leave; try '%s'",
 		       start, (unsigned int)r->user.uid, parent);
 		return -EPERM;
 	}
-	pr_info("cgroup '%s' is writable by uid %u, who could move the command out of it: the command's cgroup goes under '%s'",
-		start, (unsigned int)r->user.uid, parent);
+	pr_info("uid %u can write cgroup '%s'; the command's goes under '%s'",
+		(unsigned int)r->user.uid, start, parent);
 	return 0;
 }
 
@@ -418,10 +420,9 @@ static int set_up(struct run *r)
 	return err;
 }
 
-/* Serve the command's DNS and events until it exits. */
 /*
- * Until the command exits. Returns 0, or a negative errno when the loop
- * fails: moat can then no longer answer DNS or report, and the command
+ * Serve the command's DNS and events until it exits. Returns 0, or a
+ * negative errno when the loop fails: moat can then no longer answer DNS or report, and the command
  * is stopped with the rest rather than left to run unwatched.
  */
 static int serve(struct run *r)

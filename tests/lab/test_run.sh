@@ -163,6 +163,11 @@ test_run_summary_not_written_through_a_link() {
 		"a link there at the start is refused" || return 1
 	expect_eq "$(cat "$LAB_DIR/victim")" secret "still untouched" ||
 		return 1
+	mkfifo "$LAB_DIR/summary3.md"
+	expect_match "$(timeout 10 env -u SUDO_UID -u SUDO_GID -u SUDO_USER \
+		"$MOAT" run --summary "$LAB_DIR/summary3.md" -- true 2>&1)" \
+		"summary '.*summary3.md': cannot open" \
+		"a FIFO with no reader is refused, not waited on" || return 1
 }
 
 # The kernel frees programs and maps a moment after their last user.
